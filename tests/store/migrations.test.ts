@@ -1,0 +1,85 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/database.js';
+import {
+  LATEST_SCHEMA_VERSION,
+  MIGRATIONS,
+  type Migration,
+  migrate,
+  NewerDatabaseError,
+} from '../../src/store/migrations/index.js';
+
+function tempDbFile(): string {
+  return path.join(mkdtempSync(path.join(tmpdir(), 'homepay-db-')), 'homepay.db');
+}
+
+function tables(db: Database.Database): string[] {
+  return (
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
+      name: string;
+    }[]
+  ).map((row) => row.name);
+}
+
+describe('store migrations', () => {
+  it('numbers migrations 1..n in order, so user_version says how far a database is', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+  });
+
+  it('opens a new file in WAL mode with foreign keys, at the latest version', () => {
+    const db = openDatabase(tempDbFile());
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
+    db.close();
+  });
+
+  it('migration 1 creates devices (unique identity per profile, children cascade) and hub_facts', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, MIGRATIONS.slice(0, 1));
+    expect(tables(db)).toEqual(expect.arrayContaining(['devices', 'hub_facts']));
+    const insert = db.prepare(
+      "INSERT INTO devices (id, profile, name, identity, parent_id, created_at) VALUES (?, 'zigbee2mqtt-plug', 'x', ?, ?, 'now')",
+    );
+    insert.run('dev_bridge', 'zigbee2mqtt', null);
+    expect(() => insert.run('dev_bridge2', 'zigbee2mqtt', null)).toThrow(/UNIQUE/);
+    insert.run('dev_child', 'kitchen_plug', 'dev_bridge');
+    db.prepare("DELETE FROM devices WHERE id = 'dev_bridge'").run();
+    expect(db.prepare('SELECT count(*) AS n FROM devices').get()).toEqual({ n: 0 });
+  });
+
+  it('running migrate again on an up-to-date database changes nothing', () => {
+    const file = tempDbFile();
+    openDatabase(file).close();
+    const db = new Database(file);
+    expect(migrate(db)).toBe(LATEST_SCHEMA_VERSION);
+    db.close();
+  });
+
+  it('refuses a database written by a newer homepay', () => {
+    const file = tempDbFile();
+    const raw = new Database(file);
+    raw.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
+    raw.close();
+    expect(() => openDatabase(file)).toThrow(NewerDatabaseError);
+  });
+
+  it('applies pending steps all or nothing: a failing step leaves the version and tables as they were', () => {
+    const db = new Database(':memory:');
+    const broken: Migration = {
+      version: 2,
+      name: 'broken',
+      up(d) {
+        d.exec('CREATE TABLE half_done (x INTEGER)');
+        throw new Error('disk on fire');
+      },
+    };
+    expect(() => migrate(db, [MIGRATIONS[0] as Migration, broken])).toThrow('disk on fire');
+    expect(db.pragma('user_version', { simple: true })).toBe(0);
+    expect(tables(db)).toEqual([]);
+  });
+});
