@@ -4,7 +4,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { registerErrorHandling } from './errors.js';
 import { requireBearer } from './plugins/auth.js';
 import { deviceRoutes } from './routes/devices/index.js';
+import { eventRoutes } from './routes/events/index.js';
+import { fundingSourceRoutes } from './routes/funding-sources/index.js';
 import { healthRoutes } from './routes/health.js';
+import { intentRoutes } from './routes/intents/index.js';
+import { phoneRoutes } from './routes/phones/index.js';
+import { pairPhoneRoute } from './routes/phones/pairing.js';
+import { walletRoutes } from './routes/wallet/index.js';
 import type { ApiServices } from './services.js';
 
 /**
@@ -25,10 +31,16 @@ export const homepayApp: FastifyPluginAsyncTypebox<{ services: ApiServices }> = 
 
   await app.register(async (publicRoutes) => {
     await publicRoutes.register(healthRoutes, { services });
+    await publicRoutes.register(pairPhoneRoute, { services });
   });
 
   await app.register(async (authenticated) => {
     requireBearer(authenticated, services.tokenResolvers);
     await authenticated.register(deviceRoutes, { services });
+    await authenticated.register(intentRoutes, { services });
+    await authenticated.register(phoneRoutes, { services });
+    await authenticated.register(walletRoutes, { services });
+    await authenticated.register(fundingSourceRoutes, { services });
+    await authenticated.register(eventRoutes, { services });
   });
 };

@@ -58,8 +58,9 @@ const TopicSchema = Type.Object(
         [
           Type.Object({ payloadField: Field }, { additionalProperties: false }),
           Type.Object({ payloadSession: Field }, { additionalProperties: false }),
+          Type.Object({ hubEvents: Type.Literal(true) }, { additionalProperties: false }),
         ],
-        { description: '{payloadField: <field>} or {payloadSession: <field>}' },
+        { description: '{payloadField: <field>}, {payloadSession: <field>} or {hubEvents: true}' },
       ),
     ),
   },
@@ -238,8 +239,17 @@ function profileProblems(profile: DeviceProfile, registry: Readonly<Record<strin
       if (topic.confinedBy && 'payloadSession' in topic.confinedBy) {
         problems.push(`${at}: confinedBy.payloadSession is for subscribe topics only`);
       }
+      if (topic.confinedBy && 'hubEvents' in topic.confinedBy) {
+        problems.push(`${at}: confinedBy.hubEvents is for subscribe topics only`);
+      }
     } else if (topic.converter !== undefined) {
       problems.push(`${at}: a subscribe topic (hub -> device) has no converter`);
+    }
+    if (topic.confinedBy && 'hubEvents' in topic.confinedBy) {
+      const inside = HUB_TOPIC_PATTERNS.some((hub) =>
+        filterCovers(patternToFilter(hub, 'unused'), patternToFilter(topic.pattern, 'unused')),
+      );
+      if (!inside) problems.push(`${at}: confinedBy.hubEvents topics must lie within the hub's own topics`);
     }
     problems.push(...childProblems(profile, topic, at));
   });

@@ -39,8 +39,11 @@ export interface TopicDeclaration {
  *   broker forwards the message only to the device the field names.
  * - `payloadSession`: hub -> device only. That JSON field is a session id, and the broker forwards the
  *   message only to the device the hub saw that session on (Hermes `endSession` names no site).
+ * - `hubEvents`: subscribe only, and only within the hub's own public topics (`HUB_TOPIC_PATTERNS`:
+ *   status, intents, alerts, energy state). For integrations (Home Assistant, Node-RED, Homebridge)
+ *   that read what the hub announces and speak back only through its HTTP API.
  */
-export type TopicConfinement = { payloadField: string } | { payloadSession: string };
+export type TopicConfinement = { payloadField: string } | { payloadSession: string } | { hubEvents: true };
 
 export interface Capability {
   /** `energy` (cumulative, Wh), `power` (W), `voice`, `availability`. */

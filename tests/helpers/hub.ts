@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { Clock } from '../../src/clock.js';
 import { loadSettings } from '../../src/config/load.js';
 import type { Settings } from '../../src/config/schema.js';
 import { Hub } from '../../src/hub.js';
@@ -30,6 +31,7 @@ export interface TestHub {
 export interface StartHubOptions {
   /** Reuse a data dir (to test restarts); a new temp dir otherwise. */
   dataDir?: string;
+  clock?: Clock;
   overrides?: Record<string, unknown>;
 }
 
@@ -55,7 +57,11 @@ export async function startHub(options: StartHubOptions = {}): Promise<TestHub> 
       options.overrides ?? {},
     ),
   });
-  let hub = new Hub({ settings, logger: createLogger({ level: 'debug', destination: sink }) });
+  let hub = new Hub({
+    settings,
+    clock: options.clock,
+    logger: createLogger({ level: 'debug', destination: sink }),
+  });
   await hub.start();
   const adminToken = readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim();
 
@@ -81,7 +87,11 @@ export async function startHub(options: StartHubOptions = {}): Promise<TestHub> 
     },
     async restart() {
       await hub.stop();
-      hub = new Hub({ settings, logger: createLogger({ level: 'debug', destination: sink }) });
+      hub = new Hub({
+        settings,
+        clock: options.clock,
+        logger: createLogger({ level: 'debug', destination: sink }),
+      });
       await hub.start();
     },
     async stop() {

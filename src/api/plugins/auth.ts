@@ -15,6 +15,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
+  interface FastifyContextConfig {
+    /** The route also accepts the token as `?token=` (for EventSource, which cannot send headers). */
+    tokenInQuery?: boolean;
+  }
 }
 
 export function sha256(value: string): Buffer {
@@ -36,7 +40,14 @@ export function requireBearer(app: FastifyInstance, resolvers: TokenResolver[]):
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
-    const token = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
+    const fromQuery = request.routeOptions.config.tokenInQuery
+      ? (request.query as { token?: unknown }).token
+      : undefined;
+    const token = header?.startsWith('Bearer ')
+      ? header.slice('Bearer '.length).trim()
+      : typeof fromQuery === 'string'
+        ? fromQuery
+        : undefined;
     if (!token) throw new HubError('unauthorized', 'Send a bearer token in the Authorization header');
     for (const resolve of resolvers) {
       const principal = resolve(token);
@@ -56,4 +67,11 @@ export function allow(request: FastifyRequest, ...kinds: Principal['kind'][]): P
     throw new HubError('forbidden', `This needs a ${kinds.join(' or ')} token`);
   }
   return principal;
+}
+
+/** The phone that made the request; refused for any other principal. */
+export function requirePhone(request: FastifyRequest): string {
+  const principal = request.principal;
+  if (principal?.kind !== 'phone') throw new HubError('forbidden', 'This needs a paired phone token');
+  return principal.phoneId;
 }

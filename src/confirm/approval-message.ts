@@ -1,0 +1,55 @@
+import nacl from 'tweetnacl';
+
+/**
+ * The approval signature's message, v1 (SPEC "The approval signature"). An outside client signs
+ * from that text alone, so this is the one place that builds it: UTF-8, lines joined by "\n", no
+ * trailing newline. Every field comes from what the hub stored, so a signature over another
+ * amount, payee or intent cannot verify.
+ */
+export interface ApprovalFields {
+  intentId: string;
+  action: 'approve' | 'deny';
+  amount: number;
+  currency: string;
+  payeeId: string;
+  challenge: string;
+  expiresAt: string;
+  phoneId: string;
+}
+
+export const APPROVAL_MESSAGE_VERSION = 'homepay-approval-v1';
+
+export function buildApprovalMessage(fields: ApprovalFields): string {
+  return [
+    APPROVAL_MESSAGE_VERSION,
+    fields.intentId,
+    fields.action,
+    String(fields.amount),
+    fields.currency,
+    fields.payeeId,
+    fields.challenge,
+    fields.expiresAt,
+    fields.phoneId,
+  ].join('\n');
+}
+
+/** Signs a message with a 64-byte tweetnacl secret key (phones and the CLI do this). */
+export function signApprovalMessage(message: string, secretKey: Uint8Array): string {
+  return Buffer.from(nacl.sign.detached(Buffer.from(message, 'utf8'), secretKey)).toString('base64');
+}
+
+/** True only for a well-formed base64 Ed25519 signature of `message` by `publicKey` (base64, 32 bytes). */
+export function verifyApprovalSignature(message: string, signature: string, publicKey: string): boolean {
+  const signatureBytes = decodeBase64Exact(signature, nacl.sign.signatureLength);
+  const keyBytes = decodeBase64Exact(publicKey, nacl.sign.publicKeyLength);
+  if (!signatureBytes || !keyBytes) return false;
+  return nacl.sign.detached.verify(Buffer.from(message, 'utf8'), signatureBytes, keyBytes);
+}
+
+/** Decodes strict base64 of exactly `length` bytes; anything else (garbage, padding games) is null. */
+export function decodeBase64Exact(value: string, length: number): Uint8Array | null {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return null;
+  const bytes = Buffer.from(value, 'base64');
+  if (bytes.length !== length || bytes.toString('base64') !== value) return null;
+  return new Uint8Array(bytes);
+}
