@@ -51,6 +51,7 @@ interface Running {
   phones: Phones;
   sse: SseChannel;
   fundingSources: FundingSources;
+  provider: SandboxProvider;
   /** Things with their own start/stop that listen to events, stopped before the transport. */
   listeners: Array<{ stop(): void }>;
   sweeper: NodeJS.Timeout;
@@ -195,6 +196,7 @@ export class Hub {
         phones,
         sse,
         fundingSources,
+        provider,
         listeners: [notifier, publisher],
         sweeper,
       };
@@ -301,6 +303,11 @@ export class Hub {
 
   get fundingSources(): FundingSources {
     return this.require().fundingSources;
+  }
+
+  /** The payment provider, for fault-injection tests. */
+  get provider(): SandboxProvider {
+    return this.require().provider;
   }
 
   private require(): Running {

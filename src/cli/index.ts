@@ -4,6 +4,7 @@ import { version } from '../paths.js';
 import { registerDeviceCommands } from './device-commands.js';
 import { diagnose } from './doctor.js';
 import { ApiError, HubClient, HubUnreachableError } from './hub-client.js';
+import { registerPhoneCommands } from './phone-commands.js';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -23,7 +24,9 @@ export function buildProgram(): Command {
       await runHub();
     });
 
-  registerDeviceCommands(program, () => HubClient.fromSettings(settings().settings), print);
+  const admin = () => HubClient.fromSettings(settings().settings);
+  registerDeviceCommands(program, admin, print);
+  registerPhoneCommands(program, admin, print);
 
   program
     .command('doctor')

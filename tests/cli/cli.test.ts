@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/index.js';
 import { startHub, type TestHub } from '../helpers/hub.js';
+import { createIntent } from '../helpers/phone.js';
 
 let hub: TestHub;
 beforeAll(async () => {
@@ -96,5 +97,34 @@ describe('homepay CLI', () => {
     vi.restoreAllMocks();
     expect(out).toMatch(/✘ http\s+Cannot reach the hub/);
     expect(out).toContain('Start the hub with `npm start`');
+  });
+});
+
+describe('homepay pair and approve', () => {
+  it('pairs a key file, then approves an intent with it: the intent succeeds and the wallet pays once', async () => {
+    const { mkdtempSync, statSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const keyFile = path.join(mkdtempSync(path.join(tmpdir(), 'homepay-key-')), 'phone.json');
+    const paired = await homepay('pair', '--name', 'Script', '--out', keyFile);
+    expect(paired.out).toMatch(/Paired as ph_/);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+
+    // The wallet is empty: pay by card.
+    const card = await hub.api({
+      method: 'POST',
+      url: '/api/funding-sources',
+      payload: { kind: 'debit_card', number: '6222021234567890128' },
+    });
+    const denyMe = await createIntent(hub, { amount: 1, fundingSourceId: card.json().id });
+    const intent = await createIntent(hub, { amount: 4450, fundingSourceId: card.json().id });
+    const approved = await homepay('approve', intent.id, '--key', keyFile);
+    expect(approved.out).toContain(`${intent.id} is succeeded`);
+    expect(hub.hub.ledger.transactionsOfIntent(intent.id)).toHaveLength(1);
+    const again = await homepay('approve', intent.id, '--key', keyFile);
+    expect(again.err).toContain('(challenge_used)');
+
+    const denied = await homepay('deny', denyMe.id, '--key', keyFile);
+    expect(denied.out).toContain(`${denyMe.id} is denied`);
   });
 });
