@@ -20,6 +20,8 @@ export interface EventMap {
     message: import('./devices/types.js').DeviceMessage;
     receivedAt: string;
   };
+  /** A phone was revoked: its open event streams must end. */
+  'phone.revoked': { phoneId: string };
   /** A funding source was frozen (after a report), released or removed. */
   'fundingSource.changed': import('./wallet/funding-sources.js').FundingSourceChange;
   /** An intent was created (`from` null) or changed state; published on homepay/intent/{id}. */

@@ -130,7 +130,7 @@ export class Hub {
       });
 
       // Confirmation: phones, their approvals, and the channels that reach them.
-      const phones = new Phones(db, clock);
+      const phones = new Phones(db, clock, (phoneId) => events.emit('phone.revoked', { phoneId }));
       const approvals = new Approvals({
         db,
         intents,
@@ -141,6 +141,7 @@ export class Hub {
         biometricAbove: payments.biometricAbove,
       });
       const sse = new SseChannel();
+      events.on(sse, 'phone.revoked', ({ phoneId }) => sse.disconnect(`phone:${phoneId}`));
       const channels: PushChannel[] = [sse];
       if (settings.push.ntfy) channels.push(new NtfyChannel(settings.push.ntfy));
       const notifier = new PushNotifier(channels, events, logger, () => this.publicUrl());

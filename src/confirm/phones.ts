@@ -46,6 +46,8 @@ export class Phones {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    /** Told after a phone is revoked, so live channels to it can be closed. */
+    private readonly onRevoked: (phoneId: string) => void = () => {},
   ) {}
 
   createPairingCode(): PairingCode {
@@ -134,8 +136,7 @@ export class Phones {
       .run(new Date(this.clock.now()).toISOString(), id);
     const phone = this.get(id);
     if (!phone) throw new HubError('phone_not_found', `No phone with id ${id}`);
-    if (result.changes === 0 && phone.revokedAt === null)
-      throw new HubError('internal_error', 'revoke failed');
+    if (result.changes > 0) this.onRevoked(id);
     return phone;
   }
 }

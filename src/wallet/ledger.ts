@@ -109,6 +109,18 @@ export class Ledger {
    * pending any more is refused, so a second settlement of the same intent cannot post again.
    */
   postHold(intentId: string, transaction: NewTransaction): LedgerTransaction {
+    const hold = this.holdOf(intentId);
+    // The transaction must take exactly what was reserved from where it was reserved: a hold of
+    // 300 cannot become a payment of 500.
+    const debit = transaction.postings
+      .filter((p) => p.accountId === hold?.accountId && p.amount < 0)
+      .reduce((sum, p) => sum - p.amount, 0);
+    if (hold && debit !== hold.amount) {
+      throw new HubError(
+        'internal_error',
+        `Intent ${intentId} holds ${hold.amount} but the posting takes ${debit}`,
+      );
+    }
     const resolved = this.resolveHold(intentId, 'posted');
     if (!resolved) throw new HubError('internal_error', `Intent ${intentId} has no pending hold to post`);
     return this.post(transaction);
@@ -124,12 +136,13 @@ export class Ledger {
     const { postings } = transaction;
     if (postings.length < 2)
       throw new HubError('internal_error', 'A transaction needs at least two postings');
-    let sum = 0;
+    // Summed exactly: with doubles, amounts near 2^53 could round to a false zero.
+    let sum = 0n;
     for (const posting of postings) {
       assertMinorUnits(Math.abs(posting.amount));
-      sum += posting.amount;
+      sum += BigInt(posting.amount);
     }
-    if (sum !== 0) throw new HubError('internal_error', `Postings sum to ${sum}, not zero`);
+    if (sum !== 0n) throw new HubError('internal_error', `Postings sum to ${sum}, not zero`);
 
     const id = newId('tx');
     const createdAt = this.now();
@@ -180,6 +193,9 @@ export class Ledger {
     const total = original.postings.filter((p) => p.amount > 0).reduce((sum, p) => sum + p.amount, 0);
     const alreadyReversed = this.reversedAmount(transactionId);
     const amount = options.amount ?? total - alreadyReversed;
+    if (amount <= 0 && options.amount === undefined) {
+      throw new HubError('invalid_request', `Transaction ${transactionId} is already fully refunded`);
+    }
     assertMinorUnits(amount);
     if (amount + alreadyReversed > total) {
       throw new HubError('invalid_request', `Only ${total - alreadyReversed} of ${total} is left to refund`);

@@ -17,9 +17,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> =
       schema: { summary: 'Live intent events (text/event-stream)', tags: ['intents'], hide: false },
     },
     async (request, reply) => {
-      allow(request, 'admin', 'phone');
+      const principal = allow(request, 'admin', 'phone');
       reply.hijack();
-      services.sse.attach(reply.raw);
+      services.sse.attach(reply.raw, principal.kind === 'phone' ? `phone:${principal.phoneId}` : 'admin');
     },
   );
 };
