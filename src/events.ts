@@ -24,11 +24,17 @@ export interface EventMap {
   'phone.revoked': { phoneId: string };
   /** A funding source was frozen (after a report), released or removed. */
   'fundingSource.changed': import('./wallet/funding-sources.js').FundingSourceChange;
+  /** A wallet alert for the phones: a budget line crossed, a transaction reported (wallet.ts). */
+  'wallet.alert': import('./wallet/wallet.js').WalletAlert;
+  /** A speaker's words became an order waiting for a phone (one per merchant of the order). */
+  'order.created': { order: import('./voice/orders.js').VoiceOrder };
   /** An intent was created (`from` null) or changed state; published on homepay/intent/{id}. */
   'intent.changed': {
     intent: import('./payments/intent.js').Intent;
     from: import('./payments/intent.js').IntentStatus | null;
   };
+  /** An energy rule crossed its threshold (published on homepay/alert/{ruleId}); for phone pushes. */
+  'energy.alert': import('./energy/alerts.js').EnergyAlert;
 }
 
 export type EventName = keyof EventMap;

@@ -1,10 +1,12 @@
 import path from 'node:path';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { AdminUsers } from './admin/admin-users.js';
 import { ensureAdminToken } from './admin-token.js';
-import { homepayApp } from './api/app.js';
-import { adminTokenResolver, type TokenResolver } from './api/plugins/auth.js';
+import { adminTokenResolver, merchantKeyResolver, type TokenResolver } from './api/plugins/auth.js';
+import { createHttpServer, lanToHttps } from './api/server.js';
+import type { ApiServices } from './api/services.js';
 import { EmbeddedBroker } from './broker/embedded-broker.js';
+import { loadCatalog, resolveCatalogFile } from './catalog/load.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Settings } from './config/schema.js';
 import { Approvals } from './confirm/approvals.js';
@@ -14,22 +16,39 @@ import type { PushChannel } from './confirm/push/channel.js';
 import { PushNotifier } from './confirm/push/notifier.js';
 import { NtfyChannel } from './confirm/push/ntfy.js';
 import { SseChannel } from './confirm/push/sse.js';
+import { ensureVapidKeys, PushSubscriptions, WebPushChannel } from './confirm/push/web-push.js';
+import { WebAuthnCredentials } from './confirm/webauthn.js';
 import { devicePublishFilters, loadProfiles } from './devices/profiles.js';
 import { DeviceRegistry } from './devices/registry.js';
 import { DeviceMessageRouter } from './devices/router.js';
+import { prepareEnergy } from './energy/energy-config.js';
+import { EnergySpend } from './energy/energy-spend.js';
 import { EventBus } from './events.js';
 import type { Logger } from './logger.js';
+import { MerchantKeys } from './merchants/merchant-keys.js';
+import { WebhookSigner } from './merchants/webhook-signing.js';
+import { MerchantWebhooks } from './merchants/webhooks.js';
 import { ExternalMqttClient } from './mqtt/external-client.js';
 import type { MqttTransport } from './mqtt/topics.js';
 import { profilesDir, version } from './paths.js';
 import { fundingSourceLookup } from './payments/funding.js';
+import { combineHooks } from './payments/intent-hooks.js';
 import { IntentPublisher } from './payments/intent-publisher.js';
 import { PaymentIntents } from './payments/intents.js';
 import { SandboxProvider } from './payments/provider/sandbox-provider.js';
 import { Settlement } from './payments/settlement.js';
+import { DataKeys } from './secrets/data-keys.js';
+import { rotateDataKey } from './secrets/rotation.js';
 import { type Db, openDatabase } from './store/database.js';
+import { hubNames, tlsKeyFiles } from './tls/certificates.js';
+import { HubTls } from './tls/hub-tls.js';
+import { policyFor } from './voice/policy.js';
+import { VoiceOrders } from './voice/voice-orders.js';
+import { monthKey } from './wallet/calendar.js';
 import { FundingSources } from './wallet/funding-sources.js';
 import { Ledger } from './wallet/ledger.js';
+import type { OrderPricing } from './wallet/pricing.js';
+import { Wallet } from './wallet/wallet.js';
 
 export interface HubOptions {
   settings: Settings;
@@ -44,6 +63,9 @@ interface Running {
   registry: DeviceRegistry;
   transport: MqttTransport;
   http: FastifyInstance;
+  /** HTTPS, when TLS is on: the same app with the hub's (or the household's) certificate. */
+  https: FastifyInstance | undefined;
+  tls: HubTls | undefined;
   adminTokenFile: string;
   ledger: Ledger;
   intents: PaymentIntents;
@@ -54,6 +76,11 @@ interface Running {
   provider: SandboxProvider;
   /** Things with their own start/stop that listen to events, stopped before the transport. */
   listeners: Array<{ stop(): void }>;
+  energy: EnergySpend;
+  voice: VoiceOrders;
+  wallet: Wallet;
+  webhooks: MerchantWebhooks;
+  merchantKeys: MerchantKeys;
   sweeper: NodeJS.Timeout;
 }
 
@@ -85,6 +112,17 @@ export class Hub {
       // Nothing is connected before the broker starts; a crash may have left devices marked online.
       registry.markAllOffline();
       const adminToken = ensureAdminToken(settings.dataDir);
+      // Secrets at rest (provider tokens, TOTP seeds, private keys) are sealed under this key.
+      const dataKeys = DataKeys.load(settings.dataDir);
+      // The tariff and energy rules are checked before anything listens: a bad one stops the start.
+      const energySetup = prepareEnergy(settings.energy);
+      // So is the catalog; with the default path and no file there, the bundled demo catalog.
+      const catalogFile = resolveCatalogFile(settings.catalog);
+      const catalog = loadCatalog(catalogFile.file, settings.payments.currency);
+      logger.info({ file: catalogFile.file, items: catalog.items.length }, 'catalog loaded');
+      const tls = settings.tls.enabled
+        ? await HubTls.load(settings.dataDir, settings.tls, logger, dataKeys)
+        : undefined;
 
       const transport: MqttTransport = settings.mqtt.url
         ? new ExternalMqttClient({
@@ -94,7 +132,7 @@ export class Hub {
             deviceFilters: devicePublishFilters(profiles.values()),
             logger,
           })
-        : new EmbeddedBroker({ settings: settings.mqtt, registry, events, logger, clock });
+        : new EmbeddedBroker({ settings: settings.mqtt, registry, events, logger, clock, tls });
       const router = new DeviceMessageRouter(registry, events, logger, clock);
       transport.onMessage(router.handle);
       await transport.start();
@@ -107,9 +145,36 @@ export class Hub {
         provider,
         clock,
         onChange: (change) => events.emit('fundingSource.changed', change),
+        secrets: dataKeys,
       });
       const funding = fundingSourceLookup(fundingSources);
       const ledger = new Ledger(db, clock, payments.currency);
+
+      // The wallet beyond one payment (points, offers, records, budgets, goals) and the merchant
+      // API's keys and webhooks; both take part in intents through hooks inside payments' transactions.
+      const merchantKeys = new MerchantKeys(db, clock);
+      const webhooks = new MerchantWebhooks(
+        db,
+        clock,
+        merchantKeys,
+        WebhookSigner.load(settings.dataDir),
+        events,
+        logger,
+        settings.wallet.webhooks,
+      );
+      const wallet = new Wallet({
+        db,
+        ledger,
+        fundingSources,
+        events,
+        clock,
+        logger,
+        settings: settings.wallet,
+        offersOptional: true,
+        merchantCategory: (payeeId) => merchantKeys.get(payeeId)?.category,
+        onRefunded: (payment, refund) => webhooks.enqueueRefund(payment, refund),
+      });
+      const intentHooks = combineHooks(wallet.hooks, webhooks.hooks);
       const intents = new PaymentIntents({
         db,
         ledger,
@@ -117,6 +182,7 @@ export class Hub {
         clock,
         fundingSources: funding,
         settings: payments,
+        hooks: intentHooks,
       });
       const settlement = new Settlement({
         db,
@@ -127,10 +193,12 @@ export class Hub {
         events,
         clock,
         logger,
+        hooks: intentHooks,
       });
 
       // Confirmation: phones, their approvals, and the channels that reach them.
       const phones = new Phones(db, clock, (phoneId) => events.emit('phone.revoked', { phoneId }));
+      const webauthn = new WebAuthnCredentials(db, clock, logger);
       const approvals = new Approvals({
         db,
         intents,
@@ -139,15 +207,62 @@ export class Hub {
         clock,
         logger,
         biometricAbove: payments.biometricAbove,
+        webauthn,
       });
       const sse = new SseChannel();
       events.on(sse, 'phone.revoked', ({ phoneId }) => sse.disconnect(`phone:${phoneId}`));
       const channels: PushChannel[] = [sse];
       if (settings.push.ntfy) channels.push(new NtfyChannel(settings.push.ntfy));
+      const pushSubscriptions = new PushSubscriptions(db, clock);
+      const vapid = settings.push.webPush.enabled ? ensureVapidKeys(settings.dataDir) : undefined;
+      if (vapid) {
+        const subject = settings.push.webPush.subject;
+        channels.push(new WebPushChannel({ subscriptions: pushSubscriptions, vapid, subject }));
+      }
       const notifier = new PushNotifier(channels, events, logger, () => this.publicUrl());
       const publisher = new IntentPublisher(events, transport, logger);
       notifier.start();
       publisher.start();
+      wallet.start();
+      webhooks.start();
+
+      // Energy spend: readings to costs under the tariff, rule crossings to alerts and intents.
+      const energy = new EnergySpend({
+        db,
+        events,
+        transport,
+        clock,
+        logger,
+        ...energySetup,
+        homeassistant: settings.homeassistant,
+        version,
+        device: (deviceId) => registry.get(deviceId),
+        createIntent: (input, idempotency) => intents.create(input, idempotency),
+      });
+      energy.start();
+
+      // Voice orders: speakers' words to orders and intents. Started before the expiry sweep below,
+      // so an order that expired while the hub was down is still announced on its speaker.
+      const voice = new VoiceOrders({
+        db,
+        events,
+        transport,
+        logger,
+        clock,
+        catalog,
+        intents,
+        ledger,
+        pricing: wallet.pricing,
+        settings: settings.voice,
+        currency: payments.currency,
+        timeZone: settings.wallet.timezone,
+        deviceName: (deviceId) => registry.get(deviceId)?.name,
+        spentThisMonth: () => {
+          const month = monthKey(clock.now(), settings.wallet.timezone);
+          return [...wallet.spending.byCategory(month).values()].reduce((sum, spent) => sum + spent, 0);
+        },
+      });
+      voice.start();
 
       // Intents that expired or were left processing while the hub was down are dealt with now.
       intents.expireDue();
@@ -159,28 +274,56 @@ export class Hub {
         const phone = phones.phoneForToken(token);
         return phone ? { kind: 'phone', phoneId: phone.id } : null;
       };
-      const http = Fastify({
-        loggerInstance: logger as FastifyBaseLogger,
-        disableRequestLogging: true,
-        bodyLimit: 1024 * 1024,
-        // Wrong types are errors, not guesses: "100" is not an amount, and unknown keys are refused
-        // rather than silently dropped (fastify's defaults coerce and strip).
-        ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
-      }).withTypeProvider<TypeBoxTypeProvider>();
-      await http.register(homepayApp, {
-        services: {
-          version,
-          mqtt: () => transport.describe(),
-          registry,
-          tokenResolvers: [adminTokenResolver(adminToken.token), phoneTokens],
-          intents,
-          approvals,
-          phones,
-          sse,
-          ledger,
-          fundingSources,
-          pairingUrl: (code) => `${this.publicUrl()}/pair?code=${encodeURIComponent(code)}`,
+      const services: ApiServices = {
+        version,
+        mqtt: () => transport.describe(),
+        registry,
+        tokenResolvers: [
+          adminTokenResolver(adminToken.token),
+          phoneTokens,
+          merchantKeyResolver((key) => merchantKeys.forKey(key)),
+        ],
+        adminUsers: new AdminUsers(db, clock, dataKeys),
+        rotateDataKey: () => rotateDataKey(db, dataKeys, tls ? tlsKeyFiles(settings.dataDir) : []),
+        now: () => clock.now(),
+        intents,
+        orders: voice.orders,
+        approvals,
+        phones,
+        sse,
+        ledger,
+        fundingSources,
+        energy,
+        wallet,
+        merchants: { keys: merchantKeys, webhooks, signer: webhooks.signer },
+        webApp: {
+          webauthn,
+          pushSubscriptions,
+          vapidPublicKey: vapid?.publicKey,
+          biometricAbove: payments.biometricAbove,
+          speakerPolicy: (device) => policyFor(settings.voice, device),
         },
+        pairingUrl: (code) => `${this.publicUrl()}/pair?code=${encodeURIComponent(code)}`,
+        tls: tls
+          ? {
+              caCertPem: tls.material.caCertPem,
+              caFingerprint: tls.caFingerprint,
+              issueDeviceCertificate: (deviceId) => tls.issueDeviceCertificate(deviceId),
+            }
+          : undefined,
+      };
+      const https = tls
+        ? await createHttpServer({ services, logger, https: tls.serverOptions() })
+        : undefined;
+      if (https && tls) {
+        const server = https.server as unknown as import('node:https').Server;
+        tls.onChange((options) => server.setSecureContext(options));
+        await https.listen({ host: settings.http.host, port: settings.http.httpsPort });
+      }
+      const http = await createHttpServer({
+        services,
+        logger,
+        redirectToHttps: https ? lanToHttps(() => serverPort(https, settings.http.httpsPort)) : undefined,
       });
       await http.listen({ host: settings.http.host, port: settings.http.port });
 
@@ -198,12 +341,26 @@ export class Hub {
         sse,
         fundingSources,
         provider,
-        listeners: [notifier, publisher],
+        listeners: [notifier, publisher, energy, voice, wallet],
+        energy,
+        voice,
+        wallet,
+        webhooks,
+        merchantKeys,
+        https,
+        tls,
         sweeper,
       };
       const mqtt = transport.describe();
       logger.info(
-        { http: this.httpUrl(), mqtt, dataDir: settings.dataDir },
+        {
+          http: this.httpUrl(),
+          https: https ? `https://${displayHost(settings.http.host)}:${serverPort(https, 0)}` : undefined,
+          mqtt,
+          mqtts: transport instanceof EmbeddedBroker ? transport.tlsPort() : undefined,
+          caFingerprint: tls?.caFingerprint,
+          dataDir: settings.dataDir,
+        },
         'mqtt' in mqtt
           ? 'homepay is ready'
           : `homepay is ready: mqtt on port ${(mqtt as { port: number }).port}`,
@@ -226,9 +383,13 @@ export class Hub {
     // Live event streams would hold the HTTP server open; end them, then stop taking requests.
     running.sse.close();
     await running.http.close();
+    await running.https?.close();
+    running.tls?.stop();
     clearInterval(running.sweeper);
     // Payments already approved finish with the provider before anything else closes.
     await running.settlement.stop();
+    // A webhook request under way finishes (or times out) before the database closes.
+    await running.webhooks.stop();
     for (const listener of running.listeners) listener.stop();
     await running.transport.stop();
     running.registry.flushLastSeen();
@@ -248,12 +409,28 @@ export class Hub {
       return;
     }
     const { code, expiresAt } = phones.createPairingCode();
-    process.stdout.write(`${await pairingBanner(`${this.publicUrl()}/pair?code=${code}`, expiresAt)}\n`);
+    const banner = await pairingBanner(
+      `${this.publicUrl()}/pair?code=${code}`,
+      expiresAt,
+      this.require().tls?.caFingerprint,
+    );
+    process.stdout.write(`${banner}\n`);
   }
 
   /** Where phones reach the hub: `http.publicUrl`, or the address it listens on. */
   publicUrl(): string {
-    return this.options.settings.http.publicUrl?.replace(/\/+$/, '') ?? this.httpUrl();
+    const configured = this.options.settings.http.publicUrl?.replace(/\/+$/, '');
+    if (configured) return configured;
+    const https = this.running?.https;
+    return https
+      ? `https://${displayHost(this.options.settings.http.host)}:${serverPort(https, 0)}`
+      : this.httpUrl();
+  }
+
+  /** The bound HTTPS port, when TLS is on. */
+  httpsPort(): number | undefined {
+    const https = this.require().https;
+    return https ? serverPort(https, this.options.settings.http.httpsPort) : undefined;
   }
 
   httpUrl(): string {
@@ -302,6 +479,31 @@ export class Hub {
     return this.require().settlement;
   }
 
+  get voice(): VoiceOrders {
+    return this.require().voice;
+  }
+
+  get energy(): EnergySpend {
+    return this.require().energy;
+  }
+
+  get wallet(): Wallet {
+    return this.require().wallet;
+  }
+
+  /** Prices orders with offers and points; voice orders call it before creating their intent. */
+  get pricing(): OrderPricing {
+    return this.require().wallet.pricing;
+  }
+
+  get merchantWebhooks(): MerchantWebhooks {
+    return this.require().webhooks;
+  }
+
+  get merchantKeys(): MerchantKeys {
+    return this.require().merchantKeys;
+  }
+
   get fundingSources(): FundingSources {
     return this.require().fundingSources;
   }
@@ -315,4 +517,17 @@ export class Hub {
     if (!this.running) throw new Error('the hub is not running');
     return this.running;
   }
+}
+
+/** The port a fastify server bound (port 0 picks one), or `fallback` before it listens. */
+function serverPort(server: FastifyInstance, fallback: number): number {
+  const address = server.server.address();
+  return typeof address === 'object' && address ? address.port : fallback;
+}
+
+/** A host phones can type: the first LAN address when the hub listens on all interfaces. */
+function displayHost(host: string): string {
+  if (host !== '0.0.0.0' && host !== '::') return host.includes(':') ? `[${host}]` : host;
+  const lan = hubNames().find((name) => /^\d+\.\d+\.\d+\.\d+$/.test(name) && !name.startsWith('127.'));
+  return lan ?? '127.0.0.1';
 }

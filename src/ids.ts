@@ -1,7 +1,20 @@
 import { randomBytes } from 'node:crypto';
 
 /** The prefixes SPEC fixes for each kind of id. */
-export type IdPrefix = 'pi' | 'dev' | 'ph' | 'fs' | 'tx' | 'rule' | 'ord' | 'evt' | 'alert' | 'hold';
+export type IdPrefix =
+  | 'pi'
+  | 'dev'
+  | 'ph'
+  | 'fs'
+  | 'tx'
+  | 'rule'
+  | 'ord'
+  | 'evt'
+  | 'alert'
+  | 'hold'
+  | 'mch'
+  | 'goal'
+  | 'claim';
 
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 

@@ -1,4 +1,6 @@
 import { createServer, type Server } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createServer as createTlsServer, type TLSSocket, type Server as TlsServer } from 'node:tls';
 import { Aedes } from 'aedes';
 import type { Clock } from '../clock.js';
 import type { Settings } from '../config/schema.js';
@@ -6,6 +8,7 @@ import type { DeviceRegistry } from '../devices/registry.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../logger.js';
 import { hubTopics, type InboundMessage, type MqttTransport, type PublishOptions } from '../mqtt/topics.js';
+import type { HubTls } from '../tls/hub-tls.js';
 import { BrokerGate } from './hooks.js';
 import { guardPacketSize } from './packet-size-guard.js';
 
@@ -15,6 +18,8 @@ export interface EmbeddedBrokerContext {
   events: EventBus;
   logger: Logger;
   clock: Clock;
+  /** With TLS: a second listener on `settings.tlsPort`, which also accepts device client certificates. */
+  tls?: HubTls;
 }
 
 /**
@@ -25,6 +30,9 @@ export interface EmbeddedBrokerContext {
 export class EmbeddedBroker implements MqttTransport {
   private aedes: Aedes | undefined;
   private server: Server | undefined;
+  private tlsServer: TlsServer | undefined;
+  /** The TLS socket under each guarded stream, to read a client certificate at CONNECT. */
+  private readonly tlsSockets = new WeakMap<Duplex, TLSSocket>();
   private readonly gate: BrokerGate;
   private readonly handlers: Array<(message: InboundMessage) => void> = [];
 
@@ -34,7 +42,17 @@ export class EmbeddedBroker implements MqttTransport {
       logger: ctx.logger,
       clock: ctx.clock,
       rateLimit: ctx.settings.rateLimit,
+      certificateDeviceId: (client) => this.certificateDeviceId(client.conn as Duplex),
     });
+  }
+
+  /** The device id in a verified client certificate from the hub's CA, if the client sent one. */
+  private certificateDeviceId(conn: Duplex): string | undefined {
+    const socket = this.tlsSockets.get(conn);
+    if (!socket?.authorized) return undefined;
+    const subject = socket.getPeerCertificate().subject as { CN?: string | string[] } | undefined;
+    const commonName = Array.isArray(subject?.CN) ? subject.CN[0] : subject?.CN;
+    return commonName || undefined;
   }
 
   /** The options handed to aedes, exposed so a test can pin them. */
@@ -48,6 +66,7 @@ export class EmbeddedBroker implements MqttTransport {
       authenticate: this.gate.authenticate,
       authorizePublish: this.gate.authorizePublish,
       authorizeSubscribe: this.gate.authorizeSubscribe,
+      authorizeForward: this.gate.authorizeForward,
     };
   }
 
@@ -68,6 +87,12 @@ export class EmbeddedBroker implements MqttTransport {
     this.ctx.events.on(this, 'device.removed', ({ deviceId }) =>
       this.gate.disconnect(deviceId, 'device removed'),
     );
+    // Hermes endSession names only a session: remember where each one was heard, so the reply
+    // reaches that satellite and no other (the router emits this before anyone can answer).
+    this.ctx.events.on(this, 'device.message', ({ deviceId, message }) => {
+      if (message.kind === 'voice-intent' && message.sessionId)
+        this.gate.rememberSession(message.sessionId, deviceId);
+    });
     this.ctx.events.on(this, 'device.secretRotated', ({ deviceId }) =>
       this.gate.disconnect(deviceId, 'secret rotated'),
     );
@@ -87,22 +112,34 @@ export class EmbeddedBroker implements MqttTransport {
       for (const handler of this.handlers) handler(message);
     });
 
-    this.server = createServer({ noDelay: true }, (socket) => {
+    const accept = (socket: import('node:net').Socket) => {
       const guarded = guardPacketSize(socket, settings.maxPacketBytes, (reason) =>
         logger.warn({ remote: socket.remoteAddress, reason }, 'mqtt connection closed: packet too large'),
       );
+      if ('encrypted' in socket) this.tlsSockets.set(guarded, socket as TLSSocket);
       aedes.handle(guarded);
-    });
-    await new Promise<void>((resolve, reject) => {
-      this.server?.once('error', reject);
-      this.server?.listen(settings.port, settings.host, () => resolve());
-    });
+    };
+    this.server = createServer({ noDelay: true }, accept);
+    await listen(this.server, settings.port, settings.plainHost ?? settings.host);
+    const tls = this.ctx.tls;
+    if (tls) {
+      const tlsServer = createTlsServer({ ...tls.serverOptions(true), noDelay: true }, accept);
+      tls.onChange((options) => tlsServer.setSecureContext({ ...tls.serverOptions(true), ...options }));
+      this.tlsServer = tlsServer;
+      await listen(tlsServer, settings.tlsPort, settings.host);
+    }
     await this.publish(hubTopics.status, 'online', { qos: 1, retain: true });
   }
 
   describe(): { port: number } {
     const address = this.server?.address();
     return { port: typeof address === 'object' && address ? address.port : this.ctx.settings.port };
+  }
+
+  /** The bound port of MQTT over TLS, when it runs. */
+  tlsPort(): number | undefined {
+    const address = this.tlsServer?.address();
+    return typeof address === 'object' && address ? address.port : undefined;
   }
 
   onMessage(handler: (message: InboundMessage) => void): void {
@@ -135,6 +172,19 @@ export class EmbeddedBroker implements MqttTransport {
     await this.publish(hubTopics.status, 'offline', { qos: 1, retain: true }).catch(() => {});
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) =>
+      this.tlsServer ? this.tlsServer.close(() => resolve()) : resolve(),
+    );
     this.aedes = undefined;
   }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }

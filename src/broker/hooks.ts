@@ -1,6 +1,11 @@
-import type { AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
+import type { AedesPublishPacket, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import type { Clock } from '../clock.js';
-import { findPublishRoute, isSubscriptionAllowed } from '../devices/profiles.js';
+import {
+  findPublishRoute,
+  findSubscribeRoute,
+  isSubscriptionAllowed,
+  payloadField,
+} from '../devices/profiles.js';
 import type { Device, DeviceRegistry } from '../devices/registry.js';
 import type { Logger } from '../logger.js';
 import { TokenBucket } from './rate-limit.js';
@@ -10,7 +15,12 @@ export interface BrokerHookContext {
   logger: Logger;
   clock: Clock;
   rateLimit: { messagesPerSecond: number; burst: number };
+  /** The device named by a verified client certificate on this connection (MQTT over TLS). */
+  certificateDeviceId?: (client: Client) => string | undefined;
 }
+
+/** Hermes sessions remembered for `payloadSession` forwarding; the oldest go first. */
+const MAX_SESSIONS = 2000;
 
 /** aedes's CONNACK return code 5, "not authorized" (MQTT 3.1.1 section 3.2.2.3). */
 const NOT_AUTHORIZED = 5;
@@ -25,6 +35,8 @@ export class BrokerGate {
   private readonly buckets = new WeakMap<Client, TokenBucket>();
   /** Connected clients per device id, to disconnect a removed or rotated device at once. */
   private readonly clientsByDevice = new Map<string, Set<Client>>();
+  /** Hermes sessionId -> the device (satellite or base child) the hub saw it on. */
+  private readonly sessions = new Map<string, string>();
 
   constructor(private readonly ctx: BrokerHookContext) {}
 
@@ -44,6 +56,19 @@ export class BrokerGate {
       const error = Object.assign(new Error(reason), { returnCode: NOT_AUTHORIZED }) as AuthenticateError;
       done(error, false);
     };
+    const certified = this.ctx.certificateDeviceId?.(client);
+    if (certified && (!username || username === certified)) {
+      // A client certificate from the hub's CA names the device; no password is needed. A removed
+      // device is gone from the registry, so its certificate stops working with it.
+      const device = this.ctx.registry.get(certified);
+      if (!device || device.parentId) {
+        refuse('client certificate names no registered device');
+        return;
+      }
+      this.admit(client, device);
+      done(null, true);
+      return;
+    }
     if (!username || !password) {
       refuse('anonymous clients are not allowed');
       return;
@@ -55,18 +80,7 @@ export class BrokerGate {
           refuse('unknown device or wrong secret');
           return;
         }
-        this.devices.set(client, device);
-        const clients = this.clientsByDevice.get(device.id) ?? new Set<Client>();
-        clients.add(client);
-        this.clientsByDevice.set(device.id, clients);
-        this.buckets.set(
-          client,
-          new TokenBucket(
-            this.ctx.rateLimit.messagesPerSecond,
-            this.ctx.rateLimit.burst,
-            this.ctx.clock.now(),
-          ),
-        );
+        this.admit(client, device);
         done(null, true);
       })
       .catch((err: unknown) => {
@@ -74,6 +88,17 @@ export class BrokerGate {
         refuse('authentication error');
       });
   };
+
+  private admit(client: Client, device: Device): void {
+    this.devices.set(client, device);
+    const clients = this.clientsByDevice.get(device.id) ?? new Set<Client>();
+    clients.add(client);
+    this.clientsByDevice.set(device.id, clients);
+    this.buckets.set(
+      client,
+      new TokenBucket(this.ctx.rateLimit.messagesPerSecond, this.ctx.rateLimit.burst, this.ctx.clock.now()),
+    );
+  }
 
   /** Forgets a client that left. */
   released(client: Client): void {
@@ -118,6 +143,58 @@ export class BrokerGate {
       return this.refusal(client, topic, 'publish', `not a topic of profile ${device.profile}`);
     }
     return null;
+  }
+
+  /** A Hermes session was seen on a device: replies naming it (endSession) may go there only. */
+  rememberSession(sessionId: string, deviceId: string): void {
+    this.sessions.delete(sessionId);
+    this.sessions.set(sessionId, deviceId);
+    if (this.sessions.size > MAX_SESSIONS) {
+      const oldest = this.sessions.keys().next().value;
+      if (oldest !== undefined) this.sessions.delete(oldest);
+    }
+  }
+
+  /**
+   * What a subscriber receives on a topic every device of its kind shares (Hermes replies): only a
+   * message its payload addresses to this device. `confinedBy.payloadField` (siteId) must be the
+   * device's identity or, for a bridge, one of its children; `confinedBy.payloadSession` must be a
+   * session the hub saw on it. Anything else was settled by the subscription check.
+   */
+  readonly authorizeForward = (client: Client, packet: AedesPublishPacket): AedesPublishPacket | null => {
+    const device = this.deviceOf(client);
+    const profile = device && this.ctx.registry.profile(device.profile);
+    if (!device || !profile) return null;
+    const confinedBy = findSubscribeRoute(profile, device.identity, packet.topic)?.confinedBy;
+    if (!confinedBy || 'hubEvents' in confinedBy) return packet;
+    const name = 'payloadField' in confinedBy ? confinedBy.payloadField : confinedBy.payloadSession;
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    const field = payloadField(payload, name);
+    let reason: string | undefined;
+    if ('problem' in field) reason = field.problem;
+    else if ('payloadField' in confinedBy && !this.isOrOwns(device, profile.kind, field.value)) {
+      reason = `${name} "${field.value}" is not this device's`;
+    } else if ('payloadSession' in confinedBy && !this.sawSessionOn(device, field.value)) {
+      reason = `session "${field.value}" was not seen on this device`;
+    }
+    if (reason === undefined) return packet;
+    // Every other satellite is refused each Hermes reply: expected, so not a warning.
+    this.ctx.logger.debug(
+      { clientId: client.id, deviceId: device.id, topic: packet.topic, reason },
+      'mqtt not forwarded',
+    );
+    return null;
+  };
+
+  private isOrOwns(device: Device, kind: 'single' | 'bridge', identity: string): boolean {
+    if (kind === 'single') return device.identity === identity;
+    return this.ctx.registry.children(device.id).some((child) => child.identity === identity);
+  }
+
+  private sawSessionOn(device: Device, sessionId: string): boolean {
+    const seenOn = this.sessions.get(sessionId);
+    if (seenOn === undefined) return false;
+    return seenOn === device.id || this.ctx.registry.get(seenOn)?.parentId === device.id;
   }
 
   readonly authorizeSubscribe = (

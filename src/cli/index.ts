@@ -29,6 +29,21 @@ export function buildProgram(): Command {
   registerPhoneCommands(program, admin, print);
 
   program
+    .command('keys')
+    .description('secrets at rest')
+    .command('rotate')
+    .description('make a new data key and re-encrypt every secret at rest under it')
+    .action(async () => {
+      const result = await admin().request<{ keyId: string; rows: number; files: number }>(
+        'POST',
+        '/api/admin/keys/rotate',
+      );
+      print(
+        `Data key ${result.keyId} is current; re-encrypted ${result.rows} stored secrets and ${result.files} key files.`,
+      );
+    });
+
+  program
     .command('doctor')
     .description('check config, ports, data dir, broker and devices, and say how to fix what is wrong')
     .action(async () => {

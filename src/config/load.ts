@@ -36,6 +36,8 @@ const validate = ajv.compile<Settings>(SettingsSchema);
 const ENV_OVERRIDES: Array<{ name: string; path: [string, string] | [string]; kind: 'port' | 'string' }> = [
   { name: 'HOMEPAY_MQTT_PORT', path: ['mqtt', 'port'], kind: 'port' },
   { name: 'HOMEPAY_HTTP_PORT', path: ['http', 'port'], kind: 'port' },
+  { name: 'HOMEPAY_HTTPS_PORT', path: ['http', 'httpsPort'], kind: 'port' },
+  { name: 'HOMEPAY_MQTTS_PORT', path: ['mqtt', 'tlsPort'], kind: 'port' },
   { name: 'HOMEPAY_DATA_DIR', path: ['dataDir'], kind: 'string' },
   { name: 'HOMEPAY_MQTT_URL', path: ['mqtt', 'url'], kind: 'string' },
 ];
@@ -71,6 +73,7 @@ export function loadSettings(options: LoadOptions = {}): LoadedSettings {
   // Zigbee2MQTT and Home Assistant expect; resolve once here so nothing else has to.
   settings.dataDir = path.resolve(cwd, settings.dataDir);
   settings.catalog = path.resolve(cwd, settings.catalog);
+  settings.wallet.offers = path.resolve(cwd, settings.wallet.offers);
   return { settings, file };
 }
 

@@ -1,4 +1,6 @@
 import { type Static, Type } from 'typebox';
+import { RuleSchema } from '../energy/rule-schema.js';
+import { WalletSettings } from './wallet-settings.js';
 
 /**
  * The one settings schema. Every key has its default and description here; `config/settings.schema.json`
@@ -61,6 +63,13 @@ const MqttSettings = Type.Object(
       default: 16,
       description: 'Deepest topic accepted',
     }),
+    tlsPort: Port('Port of MQTT over TLS (same broker, same credentials, or a client certificate)', 8883),
+    plainHost: Type.Optional(
+      Type.String({
+        description:
+          'Where the unencrypted listener listens, if not at mqtt.host; 127.0.0.1 keeps LAN devices on TLS',
+      }),
+    ),
   },
   strict,
 );
@@ -69,6 +78,7 @@ const HttpSettings = Type.Object(
   {
     host: Type.String({ default: '127.0.0.1', description: 'Address the HTTP server listens on' }),
     port: Port('Port of the HTTP server (web app, REST API, SSE)', 8080),
+    httpsPort: Port('Port of HTTPS (phones need it: service workers, Web Push and WebAuthn)', 8443),
     publicUrl: Type.Optional(
       Type.String({
         pattern: '^https?://',
@@ -134,6 +144,124 @@ const PushSettings = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    webPush: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: true,
+          description: 'Push approvals to phones that turned on notifications (Web Push, VAPID)',
+        }),
+        subject: Type.String({
+          pattern: '^(mailto:|https://)',
+          default: 'mailto:homepay@localhost',
+          description: 'Contact for push services (mailto: or https URL); VAPID keys are in the data dir',
+        }),
+      },
+      strict,
+    ),
+  },
+  strict,
+);
+
+/** A local time of day, `HH:MM` on a 24-hour clock. */
+const HHMM = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
+
+const EnergySettings = Type.Object(
+  {
+    tariff: Type.String({
+      minLength: 1,
+      default: 'beijing-residential',
+      description: 'A tariff in config/tariffs (its file name without .yaml), or a path to a tariff file',
+    }),
+    cycleStartDay: Type.Integer({
+      minimum: 1,
+      maximum: 28,
+      default: 1,
+      description: 'Day of the month a billing cycle starts (the meter-reading day)',
+    }),
+    cycleStartMonth: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 12,
+        description: "For yearly tier cycles: the month it starts, instead of the tariff's",
+      }),
+    ),
+    rules: Type.Array(RuleSchema, {
+      default: [],
+      description: 'Threshold rules, as POST /api/rules takes them; their ids come from their content',
+    }),
+  },
+  strict,
+);
+
+/**
+ * What a speaker may order (SPEC "Voice orders" step 2). `withDefaults` builds the household's
+ * default policy; without, the keys of a per-speaker override, each falling back to the default.
+ * No key lets a payment skip the phone: a policy only ever refuses.
+ */
+function speakerPolicy(withDefaults: boolean) {
+  const fallback = (value: unknown) => (withDefaults ? { default: value } : {});
+  return {
+    ordering: Type.Boolean({ description: 'Whether this speaker may order at all', ...fallback(true) }),
+    maxPerOrder: Type.Integer({
+      minimum: 1,
+      description: 'Largest total of one order, minor units (50000 = 500 yuan)',
+      ...fallback(50_000),
+    }),
+    maxQuantity: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      description: 'Most units of one item in one order',
+      ...fallback(20),
+    }),
+    dailyCap: Type.Integer({
+      minimum: 1,
+      description: 'Most this speaker may order per local day, minor units, counting orders not denied',
+      ...fallback(100_000),
+    }),
+    categories: Type.Array(Type.String({ minLength: 1 }), {
+      minItems: 1,
+      description: 'Catalog categories this speaker may order (pets, groceries, ...); "*" is every one',
+      ...fallback(['*']),
+    }),
+    quietHours: Type.Optional(
+      Type.Object(
+        {
+          from: Type.String({ pattern: HHMM, description: 'Local time quiet hours start, e.g. 22:00' }),
+          to: Type.String({
+            pattern: HHMM,
+            description: 'Local time they end, e.g. 07:00; equal to from means none',
+          }),
+        },
+        { additionalProperties: false, description: 'No orders between these local times' },
+      ),
+    ),
+    voiceProfiles: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        minItems: 1,
+        description: 'Only utterances with one of these voiceProfile values may order',
+      }),
+    ),
+  };
+}
+
+const VoiceSettings = Type.Object(
+  {
+    defaultLanguage: Type.Enum(['zh', 'en'], {
+      default: 'zh',
+      description: 'Language of answers when the words give none (empty text) and the device sent no lang',
+    }),
+    policy: Type.Object(speakerPolicy(true), {
+      ...strict,
+      description: 'The policy of every speaker and satellite without an override',
+    }),
+    speakers: Type.Record(
+      Type.String({ minLength: 1 }),
+      Type.Partial(Type.Object(speakerPolicy(false), { additionalProperties: false })),
+      {
+        default: {},
+        description: 'Overrides per speaker, keyed by device id (dev_...) or device name (a Hermes siteId)',
+      },
+    ),
   },
   strict,
 );
@@ -151,6 +279,23 @@ export const SettingsSchema = Type.Object(
     http: HttpSettings,
     payments: PaymentSettings,
     push: PushSettings,
+    wallet: WalletSettings,
+    tls: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true, description: 'Serve HTTPS and MQTT over TLS' }),
+        certFile: Type.Optional(
+          Type.String({ description: 'Your own certificate (PEM); reloaded when it changes' }),
+        ),
+        keyFile: Type.Optional(Type.String({ description: 'The key of certFile (PEM)' })),
+        names: Type.Array(Type.String(), {
+          default: [],
+          description: "Extra DNS names or addresses for the hub's own certificate",
+        }),
+      },
+      strict,
+    ),
+    energy: EnergySettings,
+    voice: VoiceSettings,
     homeassistant: Type.Object(
       {
         discovery: Type.Boolean({

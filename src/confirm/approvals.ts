@@ -7,6 +7,7 @@ import type { Settlement } from '../payments/settlement.js';
 import { type Db, inTransaction } from '../store/database.js';
 import { buildApprovalMessage, verifyApprovalSignature } from './approval-message.js';
 import type { Phones } from './phones.js';
+import type { ApprovalAssertionVerifier } from './webauthn.js';
 
 export interface Decision {
   phoneId: string;
@@ -23,6 +24,8 @@ export interface ApprovalsContext {
   logger: Logger;
   /** Above this amount an approval also needs a WebAuthn assertion (SPEC); undefined = never. */
   biometricAbove?: number;
+  /** Checks WebAuthn assertions; without it, approvals above `biometricAbove` are refused. */
+  webauthn?: ApprovalAssertionVerifier;
   /** How long an approve request waits for the provider before answering `processing`. */
   settleWaitMs?: number;
 }
@@ -74,16 +77,22 @@ export class Approvals {
         'The signature does not verify for this intent, amount, payee and phone',
       );
     }
-    if (
-      action === 'approve' &&
-      this.ctx.biometricAbove !== undefined &&
-      stored.amount > this.ctx.biometricAbove
-    ) {
-      // WebAuthn verification arrives with the phone web app; until then no such approval passes.
-      throw new HubError(
-        'biometric_required',
-        `Approvals above ${this.ctx.biometricAbove} need a WebAuthn assertion, which this hub cannot check yet`,
-      );
+    // An intent the wallet marked as unusual (stored.anomaly) needs it whatever its amount (SPEC).
+    const biometricRequired =
+      (this.ctx.biometricAbove !== undefined && stored.amount > this.ctx.biometricAbove) ||
+      stored.anomaly !== undefined;
+    // An approval above the threshold needs a WebAuthn assertion whose challenge is SHA-256 of this
+    // very message; one sent below it is checked too, since a phone may ask for it every time.
+    if (action === 'approve' && (biometricRequired || decision.webauthn !== undefined)) {
+      if (decision.webauthn === undefined || !this.ctx.webauthn) {
+        throw new HubError(
+          'biometric_required',
+          stored.anomaly
+            ? `This intent looks unusual (${stored.anomaly.explanation}): approving it needs a WebAuthn assertion with user verification`
+            : `Approvals above ${this.ctx.biometricAbove} need a WebAuthn assertion with user verification`,
+        );
+      }
+      await this.ctx.webauthn.verifyApproval(phone.id, message, decision.webauthn);
     }
 
     const nowMs = clock.now();

@@ -49,6 +49,8 @@ export class IntentRepository {
       items: intent.items,
       discounts: intent.discounts,
       reason: intent.reason,
+      category: intent.category,
+      anomaly: intent.anomaly,
     });
     this.db
       .prepare(
@@ -186,7 +188,10 @@ export class IntentRepository {
 }
 
 function toIntent(row: IntentRow): StoredIntent {
-  const details = JSON.parse(row.details) as Pick<Intent, 'items' | 'discounts' | 'reason'>;
+  const details = JSON.parse(row.details) as Pick<
+    Intent,
+    'items' | 'discounts' | 'reason' | 'category' | 'anomaly'
+  >;
   const intent: StoredIntent = {
     id: row.id,
     status: row.status,
@@ -209,6 +214,8 @@ function toIntent(row: IntentRow): StoredIntent {
   if (details.items) intent.items = details.items;
   if (details.discounts) intent.discounts = details.discounts;
   if (details.reason) intent.reason = details.reason;
+  if (details.category) intent.category = details.category;
+  if (details.anomaly) intent.anomaly = details.anomaly;
   if (row.last_error) intent.lastError = row.last_error;
   if (row.decided_by) intent.decidedBy = row.decided_by;
   return intent;

@@ -48,6 +48,19 @@ export interface Discount {
   kind: string;
   description: string;
   amount: number;
+  /** An ecosystem offer's id, and the claim on its limited quantity that this intent holds. */
+  offerId?: string;
+  claimId?: string;
+}
+
+/**
+ * Why the wallet found an intent unusual for this household (SPEC "Anomaly holds"): the phone
+ * shows the explanation, and the approval needs the biometric step whatever the amount.
+ */
+export interface IntentAnomaly {
+  rules: string[];
+  explanation: string;
+  explanationZh: string;
 }
 
 export interface Intent {
@@ -62,6 +75,9 @@ export interface Intent {
   discounts?: Discount[];
   /** Why it was asked for, for the phone: the utterance, or the rule that fired. */
   reason?: string;
+  /** Spending category (pets, groceries, energy...) for records, budgets and points. */
+  category?: string;
+  anomaly?: IntentAnomaly;
   pointsRedeemed: number;
   pointsEarned: number;
   fundingSourceId: string | null;
@@ -84,5 +100,6 @@ export interface NewIntent {
   items?: OrderItem[];
   discounts?: Discount[];
   reason?: string;
+  category?: string;
   pointsRedeemed?: number;
 }

@@ -8,6 +8,7 @@ import { type Ledger, WALLET_ACCOUNT } from '../wallet/ledger.js';
 import type { FundingSourceLookup } from './funding.js';
 import { IDEMPOTENCY_KEY_RETENTION_MS, IdempotencyKeys } from './idempotency.js';
 import type { Intent, IntentStatus, NewIntent } from './intent.js';
+import type { IntentHooks } from './intent-hooks.js';
 import { IntentRepository, type StoredIntent } from './intent-repository.js';
 
 export interface PaymentIntentsContext {
@@ -17,6 +18,8 @@ export interface PaymentIntentsContext {
   clock: Clock;
   fundingSources: FundingSourceLookup;
   settings: { currency: string; intentTtlSeconds: number };
+  /** The wallet's and the merchant API's part in an intent's life (intent-hooks.ts). */
+  hooks?: IntentHooks;
 }
 
 /** Ten million yuan: far above any household payment, far below where integers lose precision. */
@@ -64,6 +67,7 @@ export class PaymentIntents {
         ...(input.items ? { items: input.items } : {}),
         ...(input.discounts ? { discounts: input.discounts } : {}),
         ...(input.reason ? { reason: input.reason } : {}),
+        ...(input.category ? { category: input.category } : {}),
         pointsRedeemed: input.pointsRedeemed ?? 0,
         pointsEarned: 0,
         fundingSourceId: input.fundingSourceId ?? null,
@@ -72,12 +76,15 @@ export class PaymentIntents {
         createdAt: nowIso,
         updatedAt: nowIso,
       };
+      // The wallet names the category and marks an unusual intent before the phone ever sees it.
+      Object.assign(intent, this.ctx.hooks?.review?.(intent));
       this.repository.insert(intent);
       const walletAmount = walletDebit(intent);
       if (walletAmount > 0) {
         this.ctx.ledger.ensureAccount(WALLET_ACCOUNT, 'wallet', 'Household wallet');
         this.ctx.ledger.hold(intent.id, WALLET_ACCOUNT, walletAmount);
       }
+      this.ctx.hooks?.created?.(intent);
       if (idempotency)
         this.idempotency.remember(idempotency.scope, idempotency.key, input, intent.id, nowIso);
       return { intent, created: true };
@@ -139,6 +146,9 @@ export class PaymentIntents {
     const moved = inTransaction(this.ctx.db, () => {
       if (!this.repository.transition(id, 'requires_approval', to, at, change, detail)) return false;
       this.ctx.ledger.voidHold(id);
+      // Redeemed points come back and offer units are released, with the state change.
+      const ended = this.repository.get(id);
+      if (ended) this.ctx.hooks?.ended?.(publicIntent(ended));
       return true;
     });
     if (!moved) return undefined;

@@ -5,6 +5,7 @@ import { type Db, inTransaction } from '../store/database.js';
 import { type Ledger, type Posting, WALLET_ACCOUNT } from '../wallet/ledger.js';
 import type { FundingSourceLookup } from './funding.js';
 import type { Intent } from './intent.js';
+import type { IntentHooks } from './intent-hooks.js';
 import type { IntentRepository } from './intent-repository.js';
 import { publicIntent, walletDebit } from './intents.js';
 import {
@@ -23,6 +24,8 @@ export interface SettlementContext {
   events: EventBus;
   clock: Clock;
   logger: Logger;
+  /** The same hooks as PaymentIntents: points earned on success, offers released on a decline. */
+  hooks?: IntentHooks;
 }
 
 /** Retry delays after a provider timeout; the last one repeats until the provider answers. */
@@ -119,27 +122,37 @@ export class Settlement {
           return false;
         }
         ledger.voidHold(intent.id);
+        this.afterTransition(intent.id, 'ended');
         return true;
       }
+      // Points are fixed in the same state change that makes the intent succeeded.
+      const pointsEarned = this.ctx.hooks?.pointsEarned?.(intent) ?? 0;
       if (
         !repository.transition(
           intent.id,
           'processing',
           'succeeded',
           at,
-          { lastError: null },
+          { lastError: null, pointsEarned },
           { reference: outcome.reference },
         )
       ) {
         return false;
       }
       this.book(intent);
+      this.afterTransition(intent.id, 'succeeded');
       return true;
     });
     if (!recorded) return;
     const updated = repository.get(intent.id);
     if (updated)
       this.ctx.events.emit('intent.changed', { intent: publicIntent(updated), from: 'processing' });
+  }
+
+  /** Hands the intent as now stored to the wallet's hooks, inside the caller's transaction. */
+  private afterTransition(intentId: string, hook: 'succeeded' | 'ended'): void {
+    const stored = this.ctx.repository.get(intentId);
+    if (stored) this.ctx.hooks?.[hook]?.(publicIntent(stored));
   }
 
   /** The ledger transaction of a succeeded intent (inside the caller's transaction). */

@@ -52,7 +52,17 @@ export interface FundingSourcesContext {
    * phones. The freeze reason reaches only this: the table has no column for it.
    */
   onChange?(change: FundingSourceChange): void;
+  /** Seals provider tokens at rest (AES-256-GCM under the data key); plain when not given (tests). */
+  secrets?: SecretSealer;
 }
+
+/** What a store of secrets at rest needs: see src/secrets/data-keys.ts. */
+export interface SecretSealer {
+  seal(plaintext: string): string;
+  reveal(stored: string): string;
+}
+
+const PLAIN: SecretSealer = { seal: (value) => value, reveal: (value) => value };
 
 export interface FundingSourceChange {
   id: string;
@@ -74,12 +84,14 @@ export class FundingSources {
   private readonly provider: PaymentProvider;
   private readonly clock: Clock;
   private readonly onChange: (change: FundingSourceChange) => void;
+  private readonly secrets: SecretSealer;
 
   constructor(context: FundingSourcesContext) {
     this.db = context.db;
     this.provider = context.provider;
     this.clock = context.clock;
     this.onChange = context.onChange ?? (() => {});
+    this.secrets = context.secrets ?? PLAIN;
   }
 
   async add(input: NewFundingSource): Promise<FundingSource> {
@@ -101,7 +113,7 @@ export class FundingSources {
         fields.last4,
         fields.account,
         holder,
-        fields.token,
+        this.secrets.seal(fields.token),
         isoNow(this.clock),
       );
     return this.require(id);
@@ -142,7 +154,7 @@ export class FundingSources {
     }
     if (row.status === 'removed')
       throw new HubError('funding_source_removed', `Funding source ${id} was removed`);
-    return row.token;
+    return this.secrets.reveal(row.token);
   }
 
   /** Stops a source from paying, e.g. after one of its transactions was reported as suspicious. */

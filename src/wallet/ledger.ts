@@ -24,7 +24,8 @@ export interface Posting {
 }
 
 export interface NewTransaction {
-  kind: 'payment' | 'topup' | 'withdrawal' | 'refund' | 'reversal';
+  /** `transfer`: between the household's own accounts, e.g. the wallet and a savings goal. */
+  kind: 'payment' | 'topup' | 'withdrawal' | 'refund' | 'reversal' | 'transfer';
   intentId?: string;
   reverses?: string;
   description: string;

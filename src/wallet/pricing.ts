@@ -21,6 +21,20 @@ export interface PricedOrder {
   pointsRedeemed: number;
   /** What the phone signs: the items' total minus the discounts, at least 1 minor unit. */
   amount: number;
+  /** The order's spending category (the category of its largest line), for the intent. */
+  category?: string;
+}
+
+export interface PricingContext {
+  deviceId?: string;
+  intentId?: string;
+  reserve: boolean;
+  /**
+   * Points to redeem: a number, `'max'` for as many as allowed, 0 for none. Left out, the
+   * household's `wallet.points.autoRedeem` setting decides. The redeemed points are taken when the
+   * intent is created from the result (`pointsRedeemed`), and given back if it does not succeed.
+   */
+  redeemPoints?: number | 'max';
 }
 
 export interface OrderPricing {
@@ -28,7 +42,7 @@ export interface OrderPricing {
    * Prices an order. `reserve` is true when an intent will be created from it now: limited offers
    * are then taken (and released again when the intent does not succeed).
    */
-  price(lines: OrderLine[], context: { deviceId?: string; intentId?: string; reserve: boolean }): PricedOrder;
+  price(lines: OrderLine[], context: PricingContext): PricedOrder;
 }
 
 /** List prices only: no offers, no points. */

@@ -30,10 +30,12 @@ function pair(code: string, key = publicKey()) {
 }
 
 describe('pairing a phone', () => {
-  it('gives a code and a /pair link valid for 10 minutes', async () => {
-    const { code, url, expiresAt } = await newCode();
+  it('gives a code and an HTTPS /pair link valid for 10 minutes, with the CA fingerprint to compare', async () => {
+    const response = await hub.api({ method: 'POST', url: '/api/pairing' });
+    const { code, url, expiresAt, caFingerprint } = response.json();
     expect(code).toMatch(/^[2-9A-HJ-NP-Z]{10}$/);
-    expect(url).toBe(`${hub.hub.httpUrl()}/pair?code=${code}`);
+    expect(url).toBe(`https://127.0.0.1:${hub.hub.httpsPort()}/pair?code=${code}`);
+    expect(caFingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
     expect(Date.parse(expiresAt) - clock.now()).toBe(10 * 60_000);
   });
 

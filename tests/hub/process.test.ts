@@ -52,7 +52,12 @@ function startProcess(cwd: string, env: Record<string, string>) {
 describe('the hub process', () => {
   it('starts on defaults with port 0, writes a 0600 admin token, says online, and stops cleanly on SIGTERM', async () => {
     const cwd = mkdtempSync(path.join(tmpdir(), 'homepay-proc-'));
-    const { proc, waitFor } = startProcess(cwd, { HOMEPAY_MQTT_PORT: '0', HOMEPAY_HTTP_PORT: '0' });
+    const { proc, waitFor } = startProcess(cwd, {
+      HOMEPAY_MQTT_PORT: '0',
+      HOMEPAY_HTTP_PORT: '0',
+      HOMEPAY_HTTPS_PORT: '0',
+      HOMEPAY_MQTTS_PORT: '0',
+    });
     child = proc;
     const ready = await waitFor(/^homepay is ready/);
     const { http, mqtt } = ready as unknown as { http: string; mqtt: { port: number } };

@@ -379,7 +379,8 @@ function recordTransaction(
   });
 }
 
-describe('the ledger under random sequences of operations', () => {
+// A fresh SQLite file per run (synchronous=FULL) makes these slow on a loaded machine, not wrong.
+describe('the ledger under random sequences of operations', { timeout: 90_000 }, () => {
   it('keeps postings balanced, the wallet at or above zero counting holds, each hold resolved once, and matches a model', () => {
     fc.assert(
       fc.property(fc.array(op, { minLength: 20, maxLength: 40 }), (ops) => {

@@ -1,15 +1,23 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HubError } from '../../errors.js';
 
 /** Who made a request. Phones and merchants are added by the payment core. */
 export type Principal =
-  | { kind: 'admin' }
+  | { kind: 'admin'; username?: string }
   | { kind: 'phone'; phoneId: string }
   | { kind: 'merchant'; merchantId: string };
 
 /** Resolves a bearer token to a principal, or `null` when no one holds that token. */
 export type TokenResolver = (token: string) => Principal | null;
+
+/** Resolves an admin login session cookie to its user and CSRF token. */
+export type SessionResolver = (sessionId: string) => { username: string; csrfToken: string } | undefined;
+
+/** The cookie a person's admin login lives in (HttpOnly, Secure, SameSite=Strict). */
+export const SESSION_COOKIE = 'homepay_session';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -31,14 +39,42 @@ export function adminTokenResolver(adminToken: string): TokenResolver {
   return (token) => (timingSafeEqual(sha256(token), expected) ? { kind: 'admin' } : null);
 }
 
+/** A resolver for merchant API keys; `lookup` finds the merchant a key belongs to, unless revoked. */
+export function merchantKeyResolver(lookup: (key: string) => { id: string } | undefined): TokenResolver {
+  return (token) => {
+    const merchant = lookup(token);
+    return merchant ? { kind: 'merchant', merchantId: merchant.id } : null;
+  };
+}
+
 /**
  * Installs bearer authentication on the encapsulated context it is called in: every route
  * registered there needs a valid token. Public routes live in a sibling context, so nothing is
  * public by a URL exception.
  */
-export function requireBearer(app: FastifyInstance, resolvers: TokenResolver[]): void {
+export function requireBearer(
+  app: FastifyInstance,
+  resolvers: TokenResolver[],
+  sessions?: SessionResolver,
+): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request) => {
+    const sessionId = request.cookies?.[SESSION_COOKIE];
+    if (!request.headers.authorization && sessionId && sessions) {
+      const session = sessions(sessionId);
+      if (!session) throw new HubError('unauthorized', 'The login session has ended; log in again');
+      // A cookie is sent by the browser on its own, so a state change must also prove it comes
+      // from our page: the CSRF token the login returned, in a header another site cannot set.
+      const csrf = request.headers['x-csrf-token'];
+      if (
+        !SAFE_METHODS.has(request.method) &&
+        !csrfMatches(session.csrfToken, typeof csrf === 'string' ? csrf : undefined)
+      ) {
+        throw new HubError('csrf_failed', 'Send the X-CSRF-Token header from your login with every change');
+      }
+      request.principal = { kind: 'admin', username: session.username };
+      return;
+    }
     const header = request.headers.authorization;
     const fromQuery = request.routeOptions.config.tokenInQuery
       ? (request.query as { token?: unknown }).token
@@ -74,4 +110,10 @@ export function requirePhone(request: FastifyRequest): string {
   const principal = request.principal;
   if (principal?.kind !== 'phone') throw new HubError('forbidden', 'This needs a paired phone token');
   return principal.phoneId;
+}
+
+/** Constant-time comparison of a request's CSRF header with its session's token. */
+export function csrfMatches(expected: string, given: string | undefined): boolean {
+  if (!given) return false;
+  return timingSafeEqual(sha256(expected), sha256(given));
 }

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { DeviceEnergyState } from './energy.js';
 
 export const DeviceResponse = Type.Object(
   {
@@ -10,6 +11,10 @@ export const DeviceResponse = Type.Object(
     online: Type.Boolean(),
     lastSeen: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     createdAt: Type.String({ format: 'date-time' }),
+    powerW: Type.Optional(
+      Type.Union([Type.Number(), Type.Null()], { description: 'A metered device: its latest power (W)' }),
+    ),
+    energy: Type.Optional(DeviceEnergyState),
   },
   { description: 'A device; never its secret' },
 );
@@ -31,4 +36,10 @@ export const Credentials = Type.Object({
 export const CreatedDevice = Type.Object({
   ...DeviceResponse.properties,
   mqtt: Credentials,
+});
+
+export const DeviceCertificate = Type.Object({
+  certificate: Type.String({ description: 'PEM, CN = device id, signed by the hub CA' }),
+  privateKey: Type.String({ description: 'PEM; shown once, not kept by the hub' }),
+  caCertificate: Type.String({ description: "PEM of the hub's CA, to verify the hub" }),
 });

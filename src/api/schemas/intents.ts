@@ -16,6 +16,7 @@ const Discount = Type.Object({
   kind: Type.String(),
   description: Type.String(),
   amount: Type.Integer({ minimum: 0 }),
+  offerId: Type.Optional(Type.String()),
 });
 
 export const IntentResponse = Type.Object(
@@ -30,6 +31,14 @@ export const IntentResponse = Type.Object(
     items: Type.Optional(Type.Array(OrderItem)),
     discounts: Type.Optional(Type.Array(Discount)),
     reason: Type.Optional(Type.String()),
+    category: Type.Optional(Type.String()),
+    anomaly: Type.Optional(
+      Type.Object({
+        rules: Type.Array(Type.String()),
+        explanation: Type.String(),
+        explanationZh: Type.String(),
+      }),
+    ),
     pointsRedeemed: Type.Integer(),
     pointsEarned: Type.Integer(),
     fundingSourceId: Type.Union([Type.String(), Type.Null()]),

@@ -4,6 +4,9 @@ export const PairingResponse = Type.Object({
   code: Type.String({ description: 'single use, 10 minutes, 5 wrong tries' }),
   url: Type.String({ description: 'open on the phone: /pair?code=...' }),
   expiresAt: Type.String({ format: 'date-time' }),
+  caFingerprint: Type.Optional(
+    Type.String({ description: "SHA-256 of the hub's CA certificate: compare it before trusting the CA" }),
+  ),
 });
 
 export const PairBody = Type.Object(

@@ -1,6 +1,11 @@
 import type { Database } from 'better-sqlite3';
 import { migration0001Devices } from './0001-devices.js';
 import { migration0002Payments } from './0002-payments.js';
+import { migration0003Energy } from './0003-energy.js';
+import { migration0004Orders } from './0004-orders.js';
+import { migration0005Wallet } from './0005-wallet.js';
+import { migration0006WebauthnAndPush } from './0006-webauthn-and-push.js';
+import { migration0007AdminLogin } from './0007-admin-login.js';
 
 export interface Migration {
   version: number;
@@ -9,7 +14,15 @@ export interface Migration {
 }
 
 /** Every schema step, in order. A step is never edited once released: add the next one. */
-export const MIGRATIONS: readonly Migration[] = [migration0001Devices, migration0002Payments];
+export const MIGRATIONS: readonly Migration[] = [
+  migration0001Devices,
+  migration0002Payments,
+  migration0003Energy,
+  migration0004Orders,
+  migration0005Wallet,
+  migration0006WebauthnAndPush,
+  migration0007AdminLogin,
+];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -1,8 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { HubError } from '../../../errors.js';
 import { allow } from '../../plugins/auth.js';
 import { commonErrors, IdParams } from '../../schemas/common.js';
-import { CreatedDevice, Credentials, DeviceResponse, NewDeviceBody } from '../../schemas/devices.js';
+import {
+  CreatedDevice,
+  Credentials,
+  DeviceCertificate,
+  DeviceResponse,
+  NewDeviceBody,
+} from '../../schemas/devices.js';
 import type { ApiServices } from '../../services.js';
 
 export const deviceRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> = async (
@@ -16,7 +23,11 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> 
     { schema: { tags: ['devices'], response: { 200: Type.Array(DeviceResponse), ...commonErrors } } },
     async (request) => {
       allow(request, 'admin', 'phone');
-      return registry.list();
+      // Meters carry their latest power in the list; the full energy state is on GET /api/devices/{id}.
+      return registry.list().map((device) => {
+        const energy = services.energy.deviceState(device.id);
+        return energy ? { ...device, powerW: energy.powerW } : device;
+      });
     },
   );
 
@@ -25,7 +36,9 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> 
     { schema: { tags: ['devices'], params: IdParams, response: { 200: DeviceResponse, ...commonErrors } } },
     async (request) => {
       allow(request, 'admin', 'phone');
-      return registry.require(request.params.id);
+      const device = registry.require(request.params.id);
+      const energy = services.energy.deviceState(device.id);
+      return energy ? { ...device, energy } : device;
     },
   );
 
@@ -60,6 +73,31 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> 
       allow(request, 'admin');
       const password = await registry.rotate(request.params.id);
       return { username: request.params.id, password };
+    },
+  );
+
+  app.post(
+    '/api/devices/:id/certificate',
+    {
+      schema: {
+        summary: 'A client certificate for MQTT over TLS (CN = device id); the key is shown once',
+        tags: ['devices'],
+        params: IdParams,
+        response: { 201: DeviceCertificate, ...commonErrors },
+      },
+    },
+    async (request, reply) => {
+      allow(request, 'admin');
+      const device = registry.require(request.params.id);
+      if (device.parentId)
+        throw new HubError('invalid_request', 'A bridge child has no MQTT client of its own');
+      if (!services.tls) throw new HubError('invalid_request', 'TLS is off on this hub (tls.enabled: false)');
+      const issued = await services.tls.issueDeviceCertificate(device.id);
+      return reply.status(201).send({
+        certificate: issued.certPem,
+        privateKey: issued.keyPem,
+        caCertificate: services.tls.caCertPem,
+      });
     },
   );
 

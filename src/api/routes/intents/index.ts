@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { HubError } from '../../../errors.js';
 import { validateIdempotencyKey } from '../../../payments/idempotency.js';
 import { allow, type Principal, requirePhone } from '../../plugins/auth.js';
 import { commonErrors, ErrorResponse, IdParams } from '../../schemas/common.js';
@@ -66,8 +67,18 @@ export const intentRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> 
     async (request, reply) => {
       const principal = allow(request, 'admin', 'merchant');
       const key = validateIdempotencyKey(request.headers['idempotency-key']);
+      // A merchant is always the payee of its own intents, whatever the body names: its key cannot
+      // ask the household to pay someone else, and its webhooks follow from the payee.
+      const merchant =
+        principal.kind === 'merchant' ? services.merchants.keys.require(principal.merchantId) : null;
       const { intent, created } = intents.create(
-        { ...request.body, source: { kind: principal.kind === 'merchant' ? 'merchant' : 'manual' } },
+        {
+          ...request.body,
+          ...(merchant
+            ? { payee: { id: merchant.id, name: merchant.name }, fundingSourceId: undefined }
+            : {}),
+          source: { kind: merchant ? 'merchant' : 'manual' },
+        },
         { scope: idempotencyScope(principal), key },
       );
       return reply.status(created ? 201 : 200).send(intent);
@@ -79,6 +90,13 @@ export const intentRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> 
     { schema: { tags: ['intents'], params: IdParams, response: { 200: IntentResponse, ...commonErrors } } },
     async (request) => {
       const principal = allow(request, 'admin', 'merchant');
+      if (principal.kind === 'merchant') {
+        // A merchant cancels only its own intents; anyone else's do not exist for it.
+        const intent = intents.require(request.params.id);
+        if (intent.source.kind !== 'merchant' || intent.payee.id !== principal.merchantId) {
+          throw new HubError('intent_not_found', `No payment intent with id ${request.params.id}`);
+        }
+      }
       return intents.cancel(request.params.id, principal.kind);
     },
   );

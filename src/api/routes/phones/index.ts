@@ -23,7 +23,12 @@ export const phoneRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> =
     async (request, reply) => {
       allow(request, 'admin');
       const { code, expiresAt } = phones.createPairingCode();
-      return reply.status(201).send({ code, expiresAt, url: services.pairingUrl(code) });
+      return reply.status(201).send({
+        code,
+        expiresAt,
+        url: services.pairingUrl(code),
+        caFingerprint: services.tls?.caFingerprint,
+      });
     },
   );
 

@@ -39,8 +39,7 @@ export const walletRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> 
         held: ledger.held(WALLET_ACCOUNT),
         available: ledger.available(WALLET_ACCOUNT),
         currency: ledger.currency,
-        // Points arrive with the wallet issue (earning and redeeming); none exist yet.
-        points: 0,
+        points: services.wallet.points.balance(),
         fundingSources: fundingSources.list().filter((source) => source.status !== 'removed'),
       };
     },

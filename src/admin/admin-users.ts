@@ -1,0 +1,147 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Secret, TOTP } from 'otpauth';
+import type { Clock } from '../clock.js';
+import { hashSecret, verifySecret } from '../devices/secrets.js';
+import { HubError } from '../errors.js';
+import type { Db } from '../store/database.js';
+import type { SecretSealer } from '../wallet/funding-sources.js';
+
+/** After this many wrong logins in a row, the account is locked for LOCKOUT_MS. */
+export const MAX_FAILED_LOGINS = 5;
+export const LOCKOUT_MS = 15 * 60_000;
+export const SESSION_TTL_MS = 12 * 3600_000;
+const TOTP_PERIOD_S = 30;
+
+export interface AdminSession {
+  /** The cookie value: 256 random bits, stored only as SHA-256. */
+  sessionId: string;
+  csrfToken: string;
+  expiresAt: string;
+}
+
+interface UserRow {
+  username: string;
+  password_hash: string;
+  totp_secret: string;
+  totp_last_step: number;
+  failed_attempts: number;
+  locked_until: string | null;
+}
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+
+/**
+ * Admin login for people (scripts keep the admin token): a password and a TOTP code from an
+ * authenticator app, both required. Wrong tries lock the account for a while; a TOTP code works
+ * once; sessions live in HTTP-only cookies and carry a CSRF token for every state-changing request.
+ */
+export class AdminUsers {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    /** The TOTP seed is a secret at rest: sealed under the data key. */
+    private readonly secrets: SecretSealer = { seal: (v) => v, reveal: (v) => v },
+  ) {}
+
+  /** Creates a user; returns the `otpauth://` URI to enrol in an authenticator app (shown once). */
+  async create(username: string, password: string): Promise<{ totpUri: string }> {
+    if (!/^[a-z0-9_.-]{2,32}$/.test(username)) {
+      throw new HubError('invalid_request', 'username: 2 to 32 of a-z, 0-9, _ . -');
+    }
+    if (password.length < 12) throw new HubError('invalid_request', 'password: at least 12 characters');
+    const secret = new Secret({ size: 20 });
+    try {
+      this.db
+        .prepare(
+          'INSERT INTO admin_users (username, password_hash, totp_secret, created_at) VALUES (?, ?, ?, ?)',
+        )
+        .run(username, await hashSecret(password), this.secrets.seal(secret.base32), this.nowIso());
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        throw new HubError('invalid_request', `User ${username} exists`);
+      }
+      throw err;
+    }
+    return { totpUri: this.totp(username, secret.base32).toString() };
+  }
+
+  async login(username: string, password: string, totpCode: string): Promise<AdminSession> {
+    const row = this.db.prepare('SELECT * FROM admin_users WHERE username = ?').get(username) as
+      | UserRow
+      | undefined;
+    const now = this.clock.now();
+    if (row?.locked_until && Date.parse(row.locked_until) > now) {
+      throw new HubError('account_locked', `Too many failed logins; try again after ${row.locked_until}`);
+    }
+    // The password is checked even for an unknown user, so timing does not reveal which names exist.
+    const passwordOk = await verifySecret(password, row?.password_hash ?? DUMMY_HASH);
+    const step = row && passwordOk ? this.totpStep(row, totpCode, now) : null;
+    if (!row || !passwordOk || step === null) {
+      if (row) this.recordFailure(row, now);
+      throw new HubError('login_failed', 'Wrong username, password or authenticator code');
+    }
+    const sessionId = randomBytes(32).toString('base64url');
+    const csrfToken = randomBytes(32).toString('base64url');
+    const expiresAt = new Date(now + SESSION_TTL_MS).toISOString();
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          'UPDATE admin_users SET failed_attempts = 0, locked_until = NULL, totp_last_step = ? WHERE username = ?',
+        )
+        .run(step, username);
+      this.db
+        .prepare(
+          'INSERT INTO admin_sessions (id_hash, username, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(sha256(sessionId), username, csrfToken, new Date(now).toISOString(), expiresAt);
+    })();
+    return { sessionId, csrfToken, expiresAt };
+  }
+
+  /** The session behind a cookie value, if it exists and has not expired. */
+  session(sessionId: string): { username: string; csrfToken: string } | undefined {
+    const row = this.db
+      .prepare('SELECT username, csrf_token FROM admin_sessions WHERE id_hash = ? AND expires_at > ?')
+      .get(sha256(sessionId), this.nowIso()) as { username: string; csrf_token: string } | undefined;
+    return row ? { username: row.username, csrfToken: row.csrf_token } : undefined;
+  }
+
+  logout(sessionId: string): void {
+    this.db.prepare('DELETE FROM admin_sessions WHERE id_hash = ?').run(sha256(sessionId));
+  }
+
+  /** The time step of a valid, not yet used TOTP code (±1 step for clock drift), or null. */
+  private totpStep(row: UserRow, code: string, now: number): number | null {
+    if (!/^\d{6}$/.test(code)) return null;
+    const seed = this.secrets.reveal(row.totp_secret);
+    const delta = this.totp(row.username, seed).validate({ token: code, timestamp: now, window: 1 });
+    if (delta === null) return null;
+    const step = Math.floor(now / 1000 / TOTP_PERIOD_S) + delta;
+    // A code already used (or an older one) is a replay.
+    return step > row.totp_last_step ? step : null;
+  }
+
+  private recordFailure(row: UserRow, now: number): void {
+    const failures = row.failed_attempts + 1;
+    const lockedUntil = failures >= MAX_FAILED_LOGINS ? new Date(now + LOCKOUT_MS).toISOString() : null;
+    this.db
+      .prepare('UPDATE admin_users SET failed_attempts = ?, locked_until = ? WHERE username = ?')
+      .run(lockedUntil ? 0 : failures, lockedUntil, row.username);
+  }
+
+  private totp(username: string, base32: string): TOTP {
+    return new TOTP({
+      issuer: 'homepay',
+      label: username,
+      secret: Secret.fromBase32(base32),
+      period: TOTP_PERIOD_S,
+    });
+  }
+
+  private nowIso(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+}
+
+/** A fixed scrypt hash of a random string, checked when the user does not exist. */
+const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$4fWJ5rTQ2Wm5n1t1u0ZkXjPZ0n7cQ9S3J0Vb6o3pZxE=';

@@ -1,0 +1,139 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AdminUsers } from '../../../admin/admin-users.js';
+import { TokenBucket } from '../../../broker/rate-limit.js';
+import { HubError } from '../../../errors.js';
+import { allow, SESSION_COOKIE } from '../../plugins/auth.js';
+import { commonErrors, ErrorResponse } from '../../schemas/common.js';
+
+export interface AdminLoginServices {
+  adminUsers: AdminUsers;
+  now(): number;
+  rotateDataKey(): { keyId: string; rows: number; files: number };
+}
+
+const LoginBody = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 64 }),
+    password: Type.String({ minLength: 1, maxLength: 256 }),
+    totp: Type.String({
+      minLength: 1,
+      maxLength: 10,
+      description: 'the 6 digits from the authenticator app',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+const LoginResponse = Type.Object({
+  username: Type.String(),
+  csrfToken: Type.String({ description: 'send as X-CSRF-Token with every state-changing request' }),
+  expiresAt: Type.String({ format: 'date-time' }),
+});
+
+/** Login attempts per client address: a burst of 10, then one every 6 seconds. */
+const LOGIN_BURST = 10;
+const LOGINS_PER_SECOND = 1 / 6;
+
+/** Public: the login form posts here before there is any session. */
+export const adminLoginRoute: FastifyPluginAsyncTypebox<{ services: AdminLoginServices }> = async (
+  app,
+  { services },
+) => {
+  const buckets = new Map<string, TokenBucket>();
+  app.post(
+    '/api/admin/login',
+    {
+      schema: {
+        summary: 'Log a person in with password + TOTP; sets an HttpOnly session cookie',
+        tags: ['admin'],
+        security: [],
+        body: LoginBody,
+        response: { 200: LoginResponse, 429: ErrorResponse, ...commonErrors },
+      },
+    },
+    async (request, reply) => {
+      const now = services.now();
+      const bucket = buckets.get(request.ip) ?? new TokenBucket(LOGINS_PER_SECOND, LOGIN_BURST, now);
+      buckets.set(request.ip, bucket);
+      if (!bucket.take(now))
+        throw new HubError('rate_limited', 'Too many login attempts from this address; wait a minute');
+      const { username, password, totp } = request.body;
+      const session = await services.adminUsers.login(username, password, totp);
+      return reply
+        .setCookie(SESSION_COOKIE, session.sessionId, {
+          httpOnly: true,
+          secure: true,
+          sameSite: 'strict',
+          path: '/',
+          expires: new Date(session.expiresAt),
+        })
+        .send({ username, csrfToken: session.csrfToken, expiresAt: session.expiresAt });
+    },
+  );
+};
+
+const NewAdminBody = Type.Object(
+  {
+    username: Type.String({ minLength: 2, maxLength: 32 }),
+    password: Type.String({ minLength: 12, maxLength: 256 }),
+  },
+  { additionalProperties: false },
+);
+
+export const adminRoutes: FastifyPluginAsyncTypebox<{ services: AdminLoginServices }> = async (
+  app,
+  { services },
+) => {
+  app.post(
+    '/api/admin/users',
+    {
+      schema: {
+        summary: 'Create a person who can log in; returns the TOTP enrolment URI once',
+        tags: ['admin'],
+        body: NewAdminBody,
+        response: { 201: Type.Object({ username: Type.String(), totpUri: Type.String() }), ...commonErrors },
+      },
+    },
+    async (request, reply) => {
+      allow(request, 'admin');
+      const { totpUri } = await services.adminUsers.create(request.body.username, request.body.password);
+      return reply.status(201).send({ username: request.body.username, totpUri });
+    },
+  );
+
+  app.post(
+    '/api/admin/keys/rotate',
+    {
+      schema: {
+        summary: 'Rotate the data key: every secret at rest is re-encrypted under a new key',
+        tags: ['admin'],
+        response: {
+          200: Type.Object({ keyId: Type.String(), rows: Type.Integer(), files: Type.Integer() }),
+          ...commonErrors,
+        },
+      },
+    },
+    async (request) => {
+      allow(request, 'admin');
+      return services.rotateDataKey();
+    },
+  );
+
+  app.post(
+    '/api/admin/logout',
+    {
+      schema: {
+        summary: 'End this login session',
+        tags: ['admin'],
+        response: { 204: Type.Null(), ...commonErrors },
+      },
+    },
+    async (request, reply) => {
+      allow(request, 'admin');
+      const sessionId = request.cookies?.[SESSION_COOKIE];
+      if (sessionId) services.adminUsers.logout(sessionId);
+      return reply.clearCookie(SESSION_COOKIE, { path: '/' }).status(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,58 @@
+import type { SecureContextOptions, TlsOptions } from 'node:tls';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from '../logger.js';
+import { homepayApp } from './app.js';
+import type { ApiServices } from './services.js';
+
+export interface HttpServerOptions {
+  services: ApiServices;
+  logger: Logger;
+  /** Serve HTTPS with these options instead of plain HTTP. */
+  https?: TlsOptions & SecureContextOptions;
+  /**
+   * For the plain HTTP server when HTTPS runs: where to send a request that should use HTTPS
+   * instead (phones on the LAN), or undefined to serve it here (localhost, the CA download).
+   */
+  redirectToHttps?: (request: { ip: string; url: string; hostname: string }) => string | undefined;
+}
+
+/**
+ * One fastify server running the homepay app. The hub runs one for HTTP and, with TLS, one for
+ * HTTPS; both register the same plugin with the same services, so they answer alike.
+ */
+export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
+  const server = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+    // Wrong types are errors, not guesses: "100" is not an amount, and unknown keys are refused
+    // rather than silently dropped (fastify's defaults coerce and strip).
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+    ...(options.https ? { https: options.https } : {}),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  const redirect = options.redirectToHttps;
+  if (redirect) {
+    server.addHook('onRequest', async (request, reply) => {
+      const target = redirect({ ip: request.ip, url: request.url, hostname: request.hostname });
+      if (target) return reply.redirect(target, 308);
+    });
+  }
+  await server.register(homepayApp, { services: options.services });
+  return server as unknown as FastifyInstance;
+}
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+/**
+ * Phones on the LAN go to HTTPS (a browser gives service workers, Web Push and WebAuthn only to a
+ * secure context); localhost stays plain for development, and the CA certificate stays reachable
+ * over HTTP, since a phone must download it before it can trust HTTPS.
+ */
+export function lanToHttps(httpsPort: () => number) {
+  return (request: { ip: string; url: string; hostname: string }): string | undefined => {
+    if (LOOPBACK.test(request.ip) || request.url.startsWith('/ca.')) return undefined;
+    const host = request.hostname.replace(/:\d+$/, '');
+    return `https://${host.includes(':') ? `[${host}]` : host}:${httpsPort()}${request.url}`;
+  };
+}
