@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { AdminUsers } from './admin/admin-users.js';
@@ -16,7 +17,7 @@ import type { PushChannel } from './confirm/push/channel.js';
 import { PushNotifier } from './confirm/push/notifier.js';
 import { NtfyChannel } from './confirm/push/ntfy.js';
 import { SseChannel } from './confirm/push/sse.js';
-import { ensureVapidKeys, PushSubscriptions, WebPushChannel } from './confirm/push/web-push.js';
+import { ensureVapidKeys, PushSubscriptions, vapidKeyFile, WebPushChannel } from './confirm/push/web-push.js';
 import { WebAuthnCredentials } from './confirm/webauthn.js';
 import { devicePublishFilters, loadProfiles } from './devices/profiles.js';
 import { DeviceRegistry } from './devices/registry.js';
@@ -26,7 +27,7 @@ import { EnergySpend } from './energy/energy-spend.js';
 import { EventBus } from './events.js';
 import type { Logger } from './logger.js';
 import { MerchantKeys } from './merchants/merchant-keys.js';
-import { WebhookSigner } from './merchants/webhook-signing.js';
+import { WebhookSigner, webhookKeyFile } from './merchants/webhook-signing.js';
 import { MerchantWebhooks } from './merchants/webhooks.js';
 import { ExternalMqttClient } from './mqtt/external-client.js';
 import type { MqttTransport } from './mqtt/topics.js';
@@ -157,7 +158,7 @@ export class Hub {
         db,
         clock,
         merchantKeys,
-        WebhookSigner.load(settings.dataDir),
+        WebhookSigner.load(settings.dataDir, dataKeys),
         events,
         logger,
         settings.wallet.webhooks,
@@ -214,7 +215,7 @@ export class Hub {
       const channels: PushChannel[] = [sse];
       if (settings.push.ntfy) channels.push(new NtfyChannel(settings.push.ntfy));
       const pushSubscriptions = new PushSubscriptions(db, clock);
-      const vapid = settings.push.webPush.enabled ? ensureVapidKeys(settings.dataDir) : undefined;
+      const vapid = settings.push.webPush.enabled ? ensureVapidKeys(settings.dataDir, dataKeys) : undefined;
       if (vapid) {
         const subject = settings.push.webPush.subject;
         channels.push(new WebPushChannel({ subscriptions: pushSubscriptions, vapid, subject }));
@@ -284,7 +285,17 @@ export class Hub {
           merchantKeyResolver((key) => merchantKeys.forKey(key)),
         ],
         adminUsers: new AdminUsers(db, clock, dataKeys),
-        rotateDataKey: () => rotateDataKey(db, dataKeys, tls ? tlsKeyFiles(settings.dataDir) : []),
+        // Every file that holds a private key; a missing one (Web Push off) is skipped.
+        rotateDataKey: () =>
+          rotateDataKey(
+            db,
+            dataKeys,
+            [
+              ...(tls ? tlsKeyFiles(settings.dataDir) : []),
+              webhookKeyFile(settings.dataDir),
+              vapidKeyFile(settings.dataDir),
+            ].filter((file) => existsSync(file)),
+          ),
         now: () => clock.now(),
         intents,
         orders: voice.orders,

@@ -1,6 +1,14 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import nacl from 'tweetnacl';
+import type { KeySealer } from '../tls/certificates.js';
+
+const PLAIN: KeySealer = { seal: (value) => value, reveal: (value) => value };
+
+/** Where the webhook signing seed lives; `keys rotate` re-seals it. */
+export function webhookKeyFile(dataDir: string): string {
+  return path.join(dataDir, 'webhook-signing-key');
+}
 
 /**
  * The hub's webhook signing key: an Ed25519 key pair made on first start. The 32-byte seed lives
@@ -15,10 +23,11 @@ import nacl from 'tweetnacl';
 export class WebhookSigner {
   private constructor(private readonly keyPair: nacl.SignKeyPair) {}
 
-  static load(dataDir: string): WebhookSigner {
-    const file = path.join(dataDir, 'webhook-signing-key');
+  /** `secrets` seals the seed at rest under the data key (src/secrets/data-keys.ts). */
+  static load(dataDir: string, secrets: KeySealer = PLAIN): WebhookSigner {
+    const file = webhookKeyFile(dataDir);
     if (existsSync(file)) {
-      const seed = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+      const seed = Buffer.from(secrets.reveal(readFileSync(file, 'utf8').trim()), 'base64');
       if (seed.length === nacl.sign.seedLength) {
         chmodSync(file, 0o600);
         return new WebhookSigner(nacl.sign.keyPair.fromSeed(new Uint8Array(seed)));
@@ -26,7 +35,7 @@ export class WebhookSigner {
     }
     mkdirSync(dataDir, { recursive: true });
     const seed = nacl.randomBytes(nacl.sign.seedLength);
-    writeFileSync(file, `${Buffer.from(seed).toString('base64')}\n`, { mode: 0o600 });
+    writeFileSync(file, secrets.seal(Buffer.from(seed).toString('base64')), { mode: 0o600 });
     chmodSync(file, 0o600);
     return new WebhookSigner(nacl.sign.keyPair.fromSeed(seed));
   }

@@ -57,6 +57,10 @@ describe('secrets at rest', () => {
     const sealed = readFileSync(path.join(hub.dataDir, 'tls', 'ca.key'), 'utf8');
     expect(sealed).toMatch(/^hpsec1:/);
     expect(sealed).not.toContain('PRIVATE KEY');
+    for (const file of ['tls/server.key', 'webhook-signing-key', 'vapid-keys.json']) {
+      expect(readFileSync(path.join(hub.dataDir, file), 'utf8'), file).toMatch(/^hpsec1:/);
+    }
+    expect(readFileSync(path.join(hub.dataDir, 'vapid-keys.json'), 'utf8')).not.toContain('privateKey');
     expect(caKeyBody()).toContain('BEGIN PRIVATE KEY');
     expect(statSync(path.join(hub.dataDir, 'data-key')).mode & 0o777).toBe(0o600);
   });
@@ -68,7 +72,7 @@ describe('secrets at rest', () => {
     };
     const rotated = await hub.api({ method: 'POST', url: '/api/admin/keys/rotate' });
     expect(rotated.statusCode).toBe(200);
-    expect(rotated.json()).toMatchObject({ rows: 2, files: 2 });
+    expect(rotated.json()).toMatchObject({ rows: 2, files: 4 });
     const after = JSON.parse(readFileSync(path.join(hub.dataDir, 'data-key'), 'utf8')) as {
       current: string;
       keys: Record<string, string>;

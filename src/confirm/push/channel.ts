@@ -4,9 +4,13 @@
  * suite in tests/contracts/push-channel.ts.
  */
 export interface PushNotification {
-  /** `approval_needed` asks a phone to decide; `intent_updated` reports an end state. */
-  kind: 'approval_needed' | 'intent_updated';
-  intentId: string;
+  /**
+   * `approval_needed` asks a phone to decide; `intent_updated` reports an end state; `alert` is an
+   * energy rule or budget crossing, or a reported transaction.
+   */
+  kind: 'approval_needed' | 'intent_updated' | 'alert';
+  /** The intent it is about (for an alert, only when its rule created one). */
+  intentId?: string;
   title: string;
   body: string;
   /** Where the web app shows it. */

@@ -1,3 +1,4 @@
+import type { EnergyAlert } from '../../energy/alerts.js';
 import type { EventBus } from '../../events.js';
 import type { Logger } from '../../logger.js';
 import type { Intent } from '../../payments/intent.js';
@@ -28,6 +29,17 @@ export class PushNotifier {
       if (from === null) return this.push(this.approvalNeeded(intent));
       if (intent.status !== 'processing') return this.push(this.updated(intent));
     });
+    // SPEC: an alert is pushed to phones as well as published on homepay/alert/{ruleId}.
+    this.events.on(this, 'energy.alert', (alert) => this.push(this.energyAlert(alert)));
+    this.events.on(this, 'wallet.alert', (alert) =>
+      this.push({
+        kind: 'alert',
+        title: alert.title,
+        body: alert.titleZh,
+        url: `${this.webAppUrl()}/alerts`,
+        data: { ...alert },
+      }),
+    );
   }
 
   stop(): void {
@@ -45,6 +57,19 @@ export class PushNotifier {
         }),
       ),
     );
+  }
+
+  private energyAlert(alert: EnergyAlert): PushNotification {
+    const money = alert.metric === 'spend' || alert.metric === 'projectedSpend';
+    const show = (value: number) => (money ? formatYuan(value, 'CNY') : `${(value / 1000).toFixed(1)} kWh`);
+    return {
+      kind: 'alert',
+      ...(alert.intentId ? { intentId: alert.intentId } : {}),
+      title: `${alert.name}: ${show(alert.value)} (limit ${show(alert.threshold)}, this ${alert.period})`,
+      body: alert.intentId ? 'A payment waits for your approval.' : 'Open homepay for details.',
+      url: `${this.webAppUrl()}/alerts`,
+      data: { ...alert },
+    };
   }
 
   private approvalNeeded(intent: Intent): PushNotification {

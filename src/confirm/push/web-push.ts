@@ -4,6 +4,7 @@ import webpush from 'web-push';
 import type { Clock } from '../../clock.js';
 import { HubError } from '../../errors.js';
 import type { Db } from '../../store/database.js';
+import type { KeySealer } from '../../tls/certificates.js';
 import type { PushChannel, PushNotification } from './channel.js';
 
 export interface VapidKeys {
@@ -12,14 +13,21 @@ export interface VapidKeys {
   privateKey: string;
 }
 
+const PLAIN: KeySealer = { seal: (value) => value, reveal: (value) => value };
+
+/** Where the VAPID key pair lives; its private key is sealed at rest and `keys rotate` re-seals it. */
+export function vapidKeyFile(dataDir: string): string {
+  return path.join(dataDir, 'vapid-keys.json');
+}
+
 /**
  * The hub's VAPID key pair, made on first start and kept in `<dataDir>/vapid-keys.json` (mode
  * 0600). It must not change: every browser subscription is bound to the public key it was made with.
  */
-export function ensureVapidKeys(dataDir: string): VapidKeys {
-  const file = path.join(dataDir, 'vapid-keys.json');
+export function ensureVapidKeys(dataDir: string, secrets: KeySealer = PLAIN): VapidKeys {
+  const file = vapidKeyFile(dataDir);
   if (existsSync(file)) {
-    const stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<VapidKeys>;
+    const stored = JSON.parse(secrets.reveal(readFileSync(file, 'utf8'))) as Partial<VapidKeys>;
     if (typeof stored.publicKey === 'string' && typeof stored.privateKey === 'string') {
       chmodSync(file, 0o600);
       return { publicKey: stored.publicKey, privateKey: stored.privateKey };
@@ -27,7 +35,7 @@ export function ensureVapidKeys(dataDir: string): VapidKeys {
   }
   mkdirSync(dataDir, { recursive: true });
   const keys = webpush.generateVAPIDKeys();
-  writeFileSync(file, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(file, secrets.seal(JSON.stringify(keys)), { mode: 0o600 });
   chmodSync(file, 0o600);
   return { publicKey: keys.publicKey, privateKey: keys.privateKey };
 }
@@ -139,7 +147,7 @@ export interface WebPushOptions {
 /** What the service worker receives: enough to show the notification, nothing to act on. */
 export interface WebPushPayload {
   kind: PushNotification['kind'];
-  intentId: string;
+  intentId?: string;
   title: string;
   body: string;
   url: string;
@@ -227,7 +235,7 @@ export function webPushPayload(notification: PushNotification): WebPushPayload {
   const payee = data.payee as { name?: unknown } | undefined;
   return {
     kind: notification.kind,
-    intentId: notification.intentId,
+    ...(notification.intentId ? { intentId: notification.intentId } : {}),
     title: notification.title,
     body: notification.body,
     url: notification.url,
