@@ -89,8 +89,14 @@ describe('HTTPS with the hub CA trusted in Chromium', () => {
     const response = await page.goto(pairingUrl);
     expect(response?.status()).toBe(200);
     await page.waitForSelector('body[data-ready="true"]');
-    expect(await page.evaluate(() => window.isSecureContext)).toBe(true);
-    const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
+    // Browser globals, reached without DOM types in this Node test project.
+    expect(await page.evaluate(() => Reflect.get(globalThis, 'isSecureContext'))).toBe(true);
+    const scope = await page.evaluate(async () => {
+      const nav = Reflect.get(globalThis, 'navigator') as {
+        serviceWorker: { ready: Promise<{ scope: string }> };
+      };
+      return (await nav.serviceWorker.ready).scope;
+    });
     expect(scope).toBe(`${httpsUrl}/`);
 
     await page.fill('#phone-name', 'HTTPS phone');
