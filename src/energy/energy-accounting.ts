@@ -5,11 +5,12 @@
  * against the home's cycle total as it stands when the interval is booked: intervals are booked in
  * the order readings arrive, and within one interval in time order.
  */
+
+import { formatDate, type LocalDate } from '../time/zoned-time.js';
 import { type EnergyBook, HOME } from './energy-book.js';
 import { type Interval, priceInterval } from './interval-pricing.js';
 import { type CycleRule, PERIODS, type Period, periodStart } from './periods.js';
 import type { Tariff } from './tariff.js';
-import { formatDate, type LocalDate } from './zoned-time.js';
 
 /** A period whose total changed, and the latest instant booked in it (for forecasts and alert times). */
 export interface TouchedPeriod {

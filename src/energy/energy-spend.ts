@@ -12,6 +12,7 @@ import type { Logger } from '../logger.js';
 import { hubTopics, type MqttTransport } from '../mqtt/topics.js';
 import type { Intent, NewIntent } from '../payments/intent.js';
 import { type Db, inTransaction } from '../store/database.js';
+import { localTime } from '../time/zoned-time.js';
 import { AlertRepository, type EnergyAlert } from './alerts.js';
 import { advanceChannel, type ReadingNote } from './channel-meter.js';
 import { whToMwh } from './cost-units.js';
@@ -23,7 +24,6 @@ import type { CycleRule } from './periods.js';
 import { type Crossing, RuleEvaluator } from './rule-evaluator.js';
 import { type NewRule, type Rule, RuleRepository, ruleProblem } from './rules.js';
 import type { Tariff } from './tariff.js';
-import { localTime } from './zoned-time.js';
 
 export interface EnergySettings {
   cycleStartDay: number;

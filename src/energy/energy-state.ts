@@ -3,12 +3,13 @@
  * payload (SPEC "Energy spend"), also in `GET /api/devices/{id}`. Costs are rounded to whole minor
  * units here, at the edge, and nowhere before.
  */
+
+import { formatDate, type LocalDate, localTime, parseDate, startOfDay } from '../time/zoned-time.js';
 import { mwhToWh, toMinor } from './cost-units.js';
 import type { EnergyAccounting } from './energy-accounting.js';
 import { type EnergyBook, HOME } from './energy-book.js';
 import { periodEnd } from './periods.js';
 import { tierBlocksFor } from './tariff.js';
-import { formatDate, type LocalDate, localTime, parseDate, startOfDay } from './zoned-time.js';
 
 export interface DeviceEnergyState {
   /** The latest power the device reported, summed over its channels; null when it reports none. */

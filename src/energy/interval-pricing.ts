@@ -5,10 +5,11 @@
  * where the home's energy in the billing cycle crosses a tier boundary. Pure: the caller says how
  * much the home has used in a cycle so far and books what comes back.
  */
+
+import { addDays, formatDate, instantOf, type LocalDate, localTime, startOfDay } from '../time/zoned-time.js';
 import { costOf, type PriceRate } from './cost-units.js';
 import { type CycleRule, periodStart } from './periods.js';
 import { bandAt, scheduleFor, type Tariff, tierBlocksFor } from './tariff.js';
-import { addDays, formatDate, instantOf, type LocalDate, localTime, startOfDay } from './zoned-time.js';
 
 export interface Interval {
   startMs: number;

@@ -3,7 +3,7 @@
  * (Monday first), calendar month, and the billing cycle the tiers count in (a month or a year from a
  * configurable start). A period is named by its first local date, `2026-11-01`.
  */
-import { addDays, addMonths, compareDates, type LocalDate } from './zoned-time.js';
+import { addDays, addMonths, compareDates, type LocalDate } from '../time/zoned-time.js';
 
 export const PERIODS = ['day', 'week', 'month', 'cycle'] as const;
 export type Period = (typeof PERIODS)[number];

@@ -3,6 +3,8 @@
  * (the alert table's unique key). Runs inside the reading's transaction, so a crossing and the
  * energy that caused it are stored together or not at all.
  */
+
+import { parseDate, startOfDay } from '../time/zoned-time.js';
 import type { AlertRepository, EnergyAlert } from './alerts.js';
 import { COST_UNITS_PER_MINOR, mwhToWh, toMinor } from './cost-units.js';
 import type { TouchedPeriod } from './energy-accounting.js';
@@ -10,7 +12,6 @@ import { type EnergyBook, HOME } from './energy-book.js';
 import { type CycleRule, periodEnd } from './periods.js';
 import type { Rule, RuleAction, RuleRepository } from './rules.js';
 import { type Tariff, tierBlocksFor } from './tariff.js';
-import { parseDate, startOfDay } from './zoned-time.js';
 
 /** How far back the recent rate of spending is measured for `projectedSpend`. */
 export const FORECAST_WINDOW_MS = 24 * 3_600_000;

@@ -9,9 +9,9 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { type Static, Type } from 'typebox';
 import { parse as parseYaml } from 'yaml';
 import { projectRoot } from '../paths.js';
+import { isKnownTimeZone } from '../time/zoned-time.js';
 import { minorToCost, type PriceRate, parsePrice } from './cost-units.js';
 import type { Band, BandSchedule, Tariff, TierBlock, TierSeason } from './tariff.js';
-import { isKnownTimeZone } from './zoned-time.js';
 
 export const tariffsDir = path.join(projectRoot, 'config', 'tariffs');
 

@@ -3,7 +3,8 @@ import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import type { PaymentIntents } from '../payments/intents.js';
 import { type Db, inTransaction } from '../store/database.js';
-import { localParts, zonedToInstant } from '../wallet/calendar.js';
+import { localTime } from '../time/zoned-time.js';
+import { zonedToInstant } from '../wallet/calendar.js';
 import { type Ledger, WALLET_ACCOUNT } from '../wallet/ledger.js';
 import type { OrderLine, OrderPricing } from '../wallet/pricing.js';
 import type { RequestedLine } from './interpret.js';
@@ -61,7 +62,7 @@ class NotPlaced extends Error {
  */
 export function placeOrder(ctx: PlacementContext, request: PlacementRequest): Placement {
   const now = ctx.clock.now();
-  const local = localParts(now, ctx.timeZone);
+  const local = localTime(now, ctx.timeZone);
   const early = refusalBeforePricing(request.policy, {
     items: request.lines,
     ...(request.voiceProfile === undefined ? {} : { voiceProfile: request.voiceProfile }),

@@ -1,7 +1,8 @@
 import type { Clock } from '../clock.js';
+import { yuan } from '../money.js';
 import type { Intent, IntentAnomaly } from '../payments/intent.js';
 import type { Db } from '../store/database.js';
-import { localParts, yuan } from './calendar.js';
+import { localTime } from '../time/zoned-time.js';
 import { categoryName } from './categories.js';
 
 export interface AnomalySettings {
@@ -88,7 +89,7 @@ export class AnomalyRules {
   private newPayeeAtNight(intent: Intent): Finding | undefined {
     const rule = this.settings.newPayeeAtNight;
     if (!rule.enabled || intent.source.kind === 'withdrawal') return undefined;
-    const local = localParts(this.clock.now(), this.timeZone);
+    const local = localTime(this.clock.now(), this.timeZone);
     const minute = local.hour * 60 + local.minute;
     if (!inWindow(minute, toMinutes(rule.from), toMinutes(rule.to))) return undefined;
     const paidBefore = this.db

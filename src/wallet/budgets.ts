@@ -1,7 +1,8 @@
 import { type Clock, isoNow } from '../clock.js';
 import { HubError } from '../errors.js';
+import { yuan } from '../money.js';
 import { type Db, inTransaction } from '../store/database.js';
-import { parseMonth, yuan } from './calendar.js';
+import { parseMonth } from './calendar.js';
 import { categoryName } from './categories.js';
 import type { Spending } from './spending.js';
 

@@ -4,7 +4,7 @@ import { newId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { Intent } from '../payments/intent.js';
 import { type Db, inTransaction } from '../store/database.js';
-import { localParts } from './calendar.js';
+import { localTime } from '../time/zoned-time.js';
 import { type Ledger, WALLET_ACCOUNT } from './ledger.js';
 
 export interface Goal {
@@ -171,7 +171,7 @@ export class Goals {
 
   /** Months from now to the target date, counting the current one; at least 1. */
   private monthsLeft(targetDate: string): number {
-    const now = localParts(this.clock.now(), this.timeZone);
+    const now = localTime(this.clock.now(), this.timeZone);
     const [year, month] = targetDate.split('-').map(Number);
     return Math.max(1, ((year ?? now.year) - now.year) * 12 + ((month ?? now.month) - now.month) + 1);
   }

@@ -1,5 +1,7 @@
 import type { Clock } from '../clock.js';
-import { addMonths, daysInMonth, localParts, monthKey, yuan } from './calendar.js';
+import { yuan } from '../money.js';
+import { localTime } from '../time/zoned-time.js';
+import { addMonths, daysInMonth, monthKey } from './calendar.js';
 import { categoryName } from './categories.js';
 import type { Spending } from './spending.js';
 
@@ -46,7 +48,7 @@ export class SpendingInsights {
     const current = monthKey(now, this.timeZone);
     const partial = month === current;
     const days = daysInMonth(month);
-    const elapsed = partial ? localParts(now, this.timeZone).day : days;
+    const elapsed = partial ? localTime(now, this.timeZone).day : days;
     const spent = this.spending.byCategory(month);
     const history = [1, 2, 3].map((back) => this.spending.byCategory(addMonths(month, -back)));
     const categories = new Set([...spent.keys(), ...history.flatMap((m) => [...m.keys()])]);

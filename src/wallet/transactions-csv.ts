@@ -1,4 +1,5 @@
-import { localDateTime, yuan } from './calendar.js';
+import { yuan } from '../money.js';
+import { localDateTime } from './calendar.js';
 import { categoryName } from './categories.js';
 import type { TransactionRecord } from './transaction-records.js';
 

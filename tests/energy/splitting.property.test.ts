@@ -5,7 +5,7 @@ import { COST_UNITS_PER_MINOR, toMinor } from '../../src/energy/cost-units.js';
 import { type Interval, priceInterval } from '../../src/energy/interval-pricing.js';
 import { type CycleRule, periodStart } from '../../src/energy/periods.js';
 import type { Tariff } from '../../src/energy/tariff.js';
-import { formatDate, localTime } from '../../src/energy/zoned-time.js';
+import { formatDate, localTime } from '../../src/time/zoned-time.js';
 import { cycleOf, kWh, tariffs } from './helpers.js';
 
 const shapes: Array<[string, Tariff]> = [

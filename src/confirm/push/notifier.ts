@@ -1,16 +1,9 @@
 import type { EnergyAlert } from '../../energy/alerts.js';
 import type { EventBus } from '../../events.js';
 import type { Logger } from '../../logger.js';
+import { formatMoney } from '../../money.js';
 import type { Intent } from '../../payments/intent.js';
 import type { PushChannel, PushNotification } from './channel.js';
-
-/** Money as people read it on a phone: ¥38.70 (minor units in, never a float on the way). */
-export function formatYuan(amount: number, currency: string): string {
-  const sign = currency === 'CNY' ? '¥' : `${currency} `;
-  const whole = Math.floor(amount / 100);
-  const cents = String(amount % 100).padStart(2, '0');
-  return `${sign}${whole}.${cents}`;
-}
 
 /**
  * Tells every phone about intents: a new one waits for approval, an old one ended. Each channel
@@ -61,7 +54,7 @@ export class PushNotifier {
 
   private energyAlert(alert: EnergyAlert): PushNotification {
     const money = alert.metric === 'spend' || alert.metric === 'projectedSpend';
-    const show = (value: number) => (money ? formatYuan(value, 'CNY') : `${(value / 1000).toFixed(1)} kWh`);
+    const show = (value: number) => (money ? formatMoney(value, 'CNY') : `${(value / 1000).toFixed(1)} kWh`);
     return {
       kind: 'alert',
       ...(alert.intentId ? { intentId: alert.intentId } : {}),
@@ -76,7 +69,7 @@ export class PushNotifier {
     return {
       kind: 'approval_needed',
       intentId: intent.id,
-      title: `Approve ${formatYuan(intent.amount, intent.currency)} to ${intent.payee.name}?`,
+      title: `Approve ${formatMoney(intent.amount, intent.currency)} to ${intent.payee.name}?`,
       body: `${intent.description}. Open homepay on this phone to approve or deny.`,
       url: `${this.webAppUrl()}/approve/${intent.id}`,
       data: { ...intent },
@@ -87,7 +80,7 @@ export class PushNotifier {
     return {
       kind: 'intent_updated',
       intentId: intent.id,
-      title: `${formatYuan(intent.amount, intent.currency)} to ${intent.payee.name}: ${intent.status}`,
+      title: `${formatMoney(intent.amount, intent.currency)} to ${intent.payee.name}: ${intent.status}`,
       body: intent.description,
       url: `${this.webAppUrl()}/approve/${intent.id}`,
       data: { ...intent },
