@@ -266,9 +266,19 @@ export class Hub {
       voice.start();
 
       // Intents that expired or were left processing while the hub was down are dealt with now.
-      intents.expireDue();
+      const expire = () => {
+        try {
+          const expired = intents.expireDue();
+          if (expired > 0) logger.info({ count: expired }, 'intents expired');
+        } catch (err) {
+          // A full disk must not take the process down from a timer (issue 10): the next sweep
+          // tries again, and an intent past its time cannot be approved meanwhile anyway.
+          logger.error({ err }, 'expiring intents failed; trying again');
+        }
+      };
+      expire();
       settlement.recover();
-      const sweeper = setInterval(() => intents.expireDue(), EXPIRY_SWEEP_MS);
+      const sweeper = setInterval(expire, EXPIRY_SWEEP_MS);
       sweeper.unref();
 
       const phoneTokens: TokenResolver = (token) => {
@@ -299,6 +309,7 @@ export class Hub {
         now: () => clock.now(),
         intents,
         orders: voice.orders,
+        voiceOrdering: voice.ordering,
         approvals,
         phones,
         sse,

@@ -21,6 +21,7 @@ import { qrRoutes } from './routes/qr/index.js';
 import { ruleRoutes } from './routes/rules/index.js';
 import { caRoutes } from './routes/tls/index.js';
 import { transactionRoutes } from './routes/transactions/index.js';
+import { voiceRoutes } from './routes/voice/index.js';
 import { walletRoutes } from './routes/wallet/index.js';
 import { webAppApiRoutes } from './routes/web/api.js';
 import { webAppRoutes } from './routes/web/index.js';
@@ -59,6 +60,7 @@ export const homepayApp: FastifyPluginAsyncTypebox<{ services: ApiServices }> = 
     await authenticated.register(ruleRoutes, { services });
     await authenticated.register(intentRoutes, { services });
     await authenticated.register(orderRoutes, { services });
+    await authenticated.register(voiceRoutes, { services });
     await authenticated.register(phoneRoutes, { services });
     await authenticated.register(walletRoutes, { services });
     await authenticated.register(transactionRoutes, { services });

@@ -24,6 +24,16 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return reply.status(status).send({ error: { code: 'invalid_request', message: error.message } });
     }
     request.log.error({ err: error }, 'request failed');
+    // The database could not write (a full disk, an I/O error): every write is one transaction,
+    // so nothing changed, and the same request can be sent again later (issue 10's disk-full test).
+    if (/^SQLITE_(FULL|IOERR|BUSY|READONLY)/.test(String(error.code))) {
+      return reply.status(503).send({
+        error: {
+          code: 'service_unavailable',
+          message: 'The hub cannot write to its storage right now; nothing was changed, try again later',
+        },
+      });
+    }
     return reply.status(500).send({ error: { code: 'internal_error', message: 'Internal error' } });
   });
   app.setNotFoundHandler((request, reply) =>

@@ -1,6 +1,11 @@
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  LogController,
+} from 'fastify';
 import type { Logger } from '../logger.js';
 import { homepayApp } from './app.js';
 import type { ApiServices } from './services.js';
@@ -30,6 +35,13 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     // Wrong types are errors, not guesses: "100" is not an amount, and unknown keys are refused
     // rather than silently dropped (fastify's defaults coerce and strip).
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+    // A URL fastify cannot even decode (`/api/devices/%`) is refused before any route or error
+    // handler runs; without this its answer would not have the catalogue's error shape (issue 10).
+    frameworkErrors: (error, _request, reply) => {
+      (reply as FastifyReply)
+        .status(400)
+        .send({ error: { code: 'invalid_request', message: error.message } });
+    },
     ...(options.https ? { https: options.https } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
   const redirect = options.redirectToHttps;

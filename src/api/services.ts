@@ -10,6 +10,7 @@ import type { MerchantKeys } from '../merchants/merchant-keys.js';
 import type { WebhookSigner } from '../merchants/webhook-signing.js';
 import type { MerchantWebhooks } from '../merchants/webhooks.js';
 import type { PaymentIntents } from '../payments/intents.js';
+import type { HouseholdOrdering } from '../voice/household-ordering.js';
 import type { OrderStore } from '../voice/orders.js';
 import type { SpeakerPolicy } from '../voice/policy.js';
 import type { FundingSources } from '../wallet/funding-sources.js';
@@ -31,6 +32,8 @@ export interface ApiServices {
   intents: PaymentIntents;
   /** Voice orders, read-only: the voice domain writes them. */
   orders: OrderStore;
+  /** The home-wide voice ordering switch (child lock): `PUT /api/voice/ordering`. */
+  voiceOrdering: HouseholdOrdering;
   approvals: Approvals;
   phones: Phones;
   sse: SseChannel;

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadSettings } from '../config/load.js';
 import { version } from '../paths.js';
+import { configureSimulateCommand } from '../simulator/command.js';
 import { registerDeviceCommands } from './device-commands.js';
 import { diagnose } from './doctor.js';
 import { ApiError, HubClient, HubUnreachableError } from './hub-client.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   const admin = () => HubClient.fromSettings(settings().settings);
   registerDeviceCommands(program, admin, print);
   registerPhoneCommands(program, admin, print);
+  configureSimulateCommand(program.command('simulate'));
 
   program
     .command('keys')

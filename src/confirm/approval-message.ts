@@ -1,3 +1,4 @@
+import { createPublicKey, verify } from 'node:crypto';
 import nacl from 'tweetnacl';
 
 /**
@@ -38,12 +39,27 @@ export function signApprovalMessage(message: string, secretKey: Uint8Array): str
   return Buffer.from(nacl.sign.detached(Buffer.from(message, 'utf8'), secretKey)).toString('base64');
 }
 
-/** True only for a well-formed base64 Ed25519 signature of `message` by `publicKey` (base64, 32 bytes). */
+/**
+ * True only for a well-formed base64 Ed25519 signature of `message` by `publicKey` (base64, 32 bytes).
+ * Verified by node:crypto (OpenSSL), not tweetnacl: the same Ed25519, about 35 times faster
+ * (tweetnacl's pure JavaScript took ~5 ms per approval, the main cost of 100 concurrent approvals
+ * in `npm run bench`), and stricter only in refusing non-canonical signatures (S >= L), which no
+ * signer produces (docs/performance.md).
+ */
 export function verifyApprovalSignature(message: string, signature: string, publicKey: string): boolean {
   const signatureBytes = decodeBase64Exact(signature, nacl.sign.signatureLength);
   const keyBytes = decodeBase64Exact(publicKey, nacl.sign.publicKeyLength);
   if (!signatureBytes || !keyBytes) return false;
-  return nacl.sign.detached.verify(Buffer.from(message, 'utf8'), signatureBytes, keyBytes);
+  try {
+    const key = createPublicKey({
+      key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(keyBytes).toString('base64url') },
+      format: 'jwk',
+    });
+    return verify(null, Buffer.from(message, 'utf8'), key, signatureBytes);
+  } catch {
+    // A key that is not a curve point.
+    return false;
+  }
 }
 
 /** Decodes strict base64 of exactly `length` bytes; anything else (garbage, padding games) is null. */

@@ -146,8 +146,20 @@ export class Approvals {
     const settling = this.ctx.settlement.settle(intentId);
     const waitMs = this.ctx.settleWaitMs ?? 5000;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([settling, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    let settled = false;
+    await Promise.race([
+      settling.then(() => {
+        settled = true;
+      }),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs))),
+    ]);
     clearTimeout(timer);
+    // The phone gets `processing` and later the end state (SSE, push); the log says why it waited.
+    if (!settled)
+      this.ctx.logger.info(
+        { intentId, waitedMs: waitMs },
+        'provider has not answered yet; the approval answers processing',
+      );
   }
 
   private refusal(

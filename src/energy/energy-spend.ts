@@ -100,7 +100,14 @@ export class EnergySpend {
     this.lastDay = this.localDay();
     this.book.pruneHours(this.ctx.clock.now() - HOURS_KEPT_MS);
     this.publishAll();
-    this.dayTimer = setInterval(() => this.checkNewDay(), DAY_CHECK_MS);
+    this.dayTimer = setInterval(() => {
+      try {
+        this.checkNewDay();
+      } catch (err) {
+        // From a timer, a database error (a full disk) would end the process: log it instead.
+        this.ctx.logger.error({ err }, 'energy day change failed');
+      }
+    }, DAY_CHECK_MS);
     this.dayTimer.unref();
   }
 

@@ -5,6 +5,7 @@
  * content, so a restart finds the same rule and does not fire it again.
  */
 import { createHash } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
 import type { Clock } from '../clock.js';
 import { HubError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -73,6 +74,8 @@ export function ruleProblem(rule: NewRule, checks: RuleChecks): string | null {
 }
 
 export class RuleRepository {
+  private scopeStatements: { home: Statement; device: Statement } | undefined;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
@@ -117,11 +120,14 @@ export class RuleRepository {
 
   /** Rules that watch a scope (a device id, or `home`). */
   forScope(scope: string): Rule[] {
+    // Asked for every reading (device and home): prepared once, not per call (docs/performance.md).
+    this.scopeStatements ??= {
+      home: this.db.prepare('SELECT * FROM energy_rules WHERE device_id IS NULL'),
+      device: this.db.prepare('SELECT * FROM energy_rules WHERE device_id = ?'),
+    };
     const rows = (
-      scope === 'home'
-        ? this.db.prepare('SELECT * FROM energy_rules WHERE device_id IS NULL')
-        : this.db.prepare('SELECT * FROM energy_rules WHERE device_id = ?')
-    ).all(...(scope === 'home' ? [] : [scope])) as RuleRow[];
+      scope === 'home' ? this.scopeStatements.home.all() : this.scopeStatements.device.all(scope)
+    ) as RuleRow[];
     return rows.map(toRule);
   }
 

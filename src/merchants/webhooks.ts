@@ -131,9 +131,16 @@ export class MerchantWebhooks {
       this.rerun = true;
       return this.running;
     }
-    this.running = this.run().finally(() => {
-      this.running = undefined;
-    });
+    this.running = this.run()
+      .catch((err: unknown) => {
+        // Called as `void deliverDue()` from a timer: a database error (a full disk) would be an
+        // unhandled rejection and end the process. The events stay due; the next poll retries.
+        this.logger.error({ err }, 'webhook delivery failed; trying again');
+        return 0;
+      })
+      .finally(() => {
+        this.running = undefined;
+      });
     return this.running;
   }
 

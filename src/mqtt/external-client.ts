@@ -42,7 +42,14 @@ export class ExternalMqttClient implements MqttTransport {
     client.on('reconnect', () => logger.info({ url }, 'reconnecting to external mqtt broker'));
     // After a reconnect with a clean session the subscriptions are gone; mqtt.js resubscribes
     // (resubscribe: true by default), and the retained status must be said again.
+    let lost = false;
+    client.on('offline', () => {
+      lost = true;
+      logger.warn({ url }, 'lost the external mqtt broker; publishes wait until it is back');
+    });
     client.on('connect', () => {
+      if (lost) logger.info({ url }, 'reconnected to the external mqtt broker');
+      lost = false;
       client.publish(hubTopics.status, 'online', { qos: 1, retain: true });
     });
     if (this.ctx.deviceFilters.length > 0) {
@@ -70,8 +77,25 @@ export class ExternalMqttClient implements MqttTransport {
   async stop(): Promise<void> {
     const client = this.client;
     if (!client) return;
-    await client.publishAsync(hubTopics.status, 'offline', { qos: 1, retain: true }).catch(() => {});
-    await client.endAsync();
+    // With the broker gone, a QoS 1 publish would wait for it forever and the hub would never stop
+    // (issue 10's broker-restart test): say offline only while connected, and then not for long;
+    // the Last Will says it otherwise.
+    let said = false;
+    if (client.connected) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        client
+          .publishAsync(hubTopics.status, 'offline', { qos: 1, retain: true })
+          .then(() => {
+            said = true;
+          })
+          .catch(() => {}),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000))),
+      ]);
+      clearTimeout(timer);
+    }
+    // Acknowledged: what was sent before it is through, end gracefully. Otherwise do not wait.
+    await client.endAsync(!said);
     this.client = undefined;
   }
 }

@@ -73,6 +73,21 @@ export class Settlement {
   }
 
   private async attempt(intentId: string, retry: number): Promise<void> {
+    try {
+      await this.ask(intentId, retry);
+    } catch (err) {
+      // The database refused a read or the booking (disk full, I/O error). The provider keeps its
+      // answer under the same key, so asking again later books it then; never leave the intent
+      // processing with no retry, and never let the rejection reach recover()'s `void` (a crash).
+      this.ctx.logger.error(
+        { intentId, retry, err: (err as Error).message },
+        'recording the provider answer failed; asking again',
+      );
+      this.scheduleRetry(intentId, retry);
+    }
+  }
+
+  private async ask(intentId: string, retry: number): Promise<void> {
     const intent = this.ctx.repository.get(intentId);
     if (intent?.status !== 'processing') return;
     let outcome: ProviderOutcome;
@@ -143,7 +158,15 @@ export class Settlement {
       this.afterTransition(intent.id, 'succeeded');
       return true;
     });
-    if (!recorded) return;
+    const log = { intentId: intent.id, amount: intent.amount };
+    if (!recorded) {
+      // A second answer for the same request (a retry's, a second worker's): the first one won.
+      this.ctx.logger.info(log, 'provider answer for an intent already settled; nothing booked');
+      return;
+    }
+    if (outcome.status === 'declined')
+      this.ctx.logger.info({ ...log, reason: outcome.reason }, 'payment declined by the provider');
+    else this.ctx.logger.info({ ...log, reference: outcome.reference }, 'payment settled');
     const updated = repository.get(intent.id);
     if (updated)
       this.ctx.events.emit('intent.changed', { intent: publicIntent(updated), from: 'processing' });

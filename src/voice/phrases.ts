@@ -149,6 +149,8 @@ export const phrases = {
   refusal(refusal: PolicyRefusal, lang: Lang, currency: string): string {
     const zh = lang === 'zh';
     switch (refusal.reason) {
+      case 'household_off':
+        return zh ? '家里的语音下单已关闭。' : 'Voice ordering is turned off for the whole home.';
       case 'ordering_off':
         return zh ? '这个音箱不能下单。' : 'Ordering is turned off on this speaker.';
       case 'voice_profile':

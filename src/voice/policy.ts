@@ -5,6 +5,7 @@ export type SpeakerPolicy = Settings['voice']['policy'];
 
 /** Why a speaker may not place this order; each is spoken with its reason. */
 export type PolicyRefusal =
+  | { reason: 'household_off' }
   | { reason: 'ordering_off' }
   | { reason: 'voice_profile' }
   | { reason: 'quiet_hours'; from: string; to: string }

@@ -12,6 +12,7 @@ import { type Ledger, WALLET_ACCOUNT } from '../wallet/ledger.js';
 import type { OrderPricing } from '../wallet/pricing.js';
 import { CatalogNames } from './catalog-names.js';
 import { HERMES_INTENTS, type Heard, heardFromHermes, heardFromSpeaker } from './heard.js';
+import { HouseholdOrdering } from './household-ordering.js';
 import { type Interpretation, Interpreter, MAX_UTTERANCE_CHARS, type RequestedLine } from './interpret.js';
 import { normalizeText } from './language.js';
 import { OpenQuestions, RecentAnswers } from './memory.js';
@@ -51,6 +52,8 @@ const ENDED: readonly IntentStatus[] = ['succeeded', 'denied', 'expired', 'faile
  */
 export class VoiceOrders {
   readonly orders: OrderStore;
+  /** The home-wide switch (child lock) checked before any speaker's own policy. */
+  readonly ordering: HouseholdOrdering;
   private readonly names: CatalogNames;
   private readonly interpreter: Interpreter;
   private readonly replies: VoiceReplies;
@@ -62,6 +65,7 @@ export class VoiceOrders {
 
   constructor(private readonly ctx: VoiceOrdersContext) {
     this.orders = new OrderStore(ctx.db);
+    this.ordering = new HouseholdOrdering(ctx.db, ctx.clock);
     this.names = new CatalogNames(ctx.catalog);
     this.interpreter = new Interpreter(this.names, ctx.settings.defaultLanguage);
     this.replies = new VoiceReplies(ctx.transport, ctx.logger);
@@ -215,6 +219,10 @@ export class VoiceOrders {
     const { conversation } = heard;
     const { lang, deviceId } = conversation;
     const currency = this.ctx.currency;
+    if (!this.ordering.enabled()) {
+      this.ctx.logger.info({ deviceId }, 'voice order refused: voice ordering is off for the home');
+      return phrases.refusal({ reason: 'household_off' }, lang, currency);
+    }
     const policy = policyFor(this.ctx.settings, { id: deviceId, name: this.ctx.deviceName(deviceId) });
     let placement: ReturnType<typeof placeOrder>;
     try {

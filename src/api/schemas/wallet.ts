@@ -7,7 +7,12 @@ import { Amount } from './intents.js';
 /** Schemas of the wallet routes (transactions, refunds, reports, points, offers, budgets, goals, insights). */
 
 const Category = Type.String({ pattern: '^[a-z][a-z0-9_-]*$', maxLength: 40 });
-const MonthKey = Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM, local' });
+// Years from 1970: month arithmetic (src/wallet/calendar.ts) writes years as plain numbers and
+// `Date.UTC` reads 0-99 as 1900-1999, so "0000-10" used to end in a 500 (issue 10's API fuzz).
+const MonthKey = Type.String({
+  pattern: '^(19[7-9]\\d|[2-9]\\d{3})-(0[1-9]|1[0-2])$',
+  description: 'YYYY-MM, local, from 1970',
+});
 const Limit = Type.String({ pattern: '^[0-9]{1,4}$', description: 'at most this many' });
 
 export const TransactionRecordResponse = Type.Object({

@@ -74,6 +74,10 @@ export class SandboxProvider implements PaymentProvider {
   /** Failed deliveries in a row per key: a retry is a new delivery, with its own chance to time out. */
   private readonly attempts = new Map<string, number>();
   private readonly forcedTimeouts: Array<Exclude<Delivery, 'delivered'>> = [];
+  /** Faults queued by tests (issue 10's fault injection), taken one per `execute`. */
+  private readonly forcedFailures: string[] = [];
+  private readonly forcedDelays: number[] = [];
+  private readonly forcedDeclines: string[] = [];
 
   constructor(options: SandboxProviderOptions) {
     this.db = options.db;
@@ -91,9 +95,39 @@ export class SandboxProvider implements PaymentProvider {
     this.forcedTimeouts.push(how);
   }
 
+  /**
+   * Makes the next `execute` fail the way a broken connection does (refused, reset, a 502 from a
+   * gateway): a plain error, not a timeout, and the request never reached the bank.
+   */
+  failNextExecute(message = 'connection to the sandbox bank was reset'): void {
+    this.forcedFailures.push(message);
+  }
+
+  /**
+   * Makes the next `execute` answer late: the bank books the request at once, as usual, but the
+   * answer reaches the caller only after `ms`. Meanwhile the same key asked again (a second worker,
+   * a restarted hub) gets the recorded answer at once, so one request is answered twice.
+   */
+  delayNextAnswer(ms: number): void {
+    this.forcedDelays.push(ms);
+  }
+
+  /** Makes the bank decline the next request it has not seen yet, whatever `declineRate` says. */
+  declineNextRequest(reason = 'card_declined'): void {
+    this.forcedDeclines.push(reason);
+  }
+
   async execute(request: ProviderRequest): Promise<ProviderOutcome> {
     checkRequest(request);
     await this.travel();
+    const failure = this.forcedFailures.shift();
+    if (failure !== undefined) throw new Error(failure);
+    const delay = this.forcedDelays.shift();
+    if (delay !== undefined) {
+      const outcome = this.book(request);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      return outcome;
+    }
     const key = request.idempotencyKey;
     const attempt = this.attempts.get(key) ?? 0;
     const delivery = this.forcedTimeouts.shift() ?? this.deliveryOf(key, attempt);
@@ -191,6 +225,8 @@ export class SandboxProvider implements PaymentProvider {
   }
 
   private decide(request: ProviderRequest): ProviderOutcome {
+    const forcedDecline = this.forcedDeclines.shift();
+    if (forcedDecline !== undefined) return { status: 'declined', reason: forcedDecline };
     const key = request.idempotencyKey;
     const forced =
       request.account.kind === 'funding_source' ? testBehaviour(request.account.token) : undefined;
