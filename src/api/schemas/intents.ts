@@ -64,7 +64,9 @@ export const NewIntentBody = Type.Object(
       { additionalProperties: false },
     ),
     description: Type.String({ minLength: 1, maxLength: 500 }),
-    fundingSourceId: Type.Optional(Type.String({ maxLength: 64 })),
+    // minLength 1: an empty id passed the funding-source check as "none" and then failed the
+    // database's foreign key with a 500 (issue 10's API fuzz).
+    fundingSourceId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   },
   { additionalProperties: false },
 );

@@ -90,8 +90,17 @@ export function energyCounter(value: number, where: string): number {
   if (!Number.isFinite(value) || value < 0) {
     throw new ConvertError(`${where} must be a finite energy counter of at least 0, got ${value}`);
   }
+  // No household meter counts to 10^9 (a million kWh even in Wh); beyond it a kWh value times 1000
+  // could overflow to Infinity, and the mWh the energy domain stores would lose exactness (issue 10).
+  if (value > MAX_COUNTER) {
+    throw new ConvertError(`${where} of ${value} is beyond any household meter (at most ${MAX_COUNTER})`);
+  }
   return value;
 }
+
+/** The largest counter or power value a converter passes on, in the payload's own unit. */
+const MAX_COUNTER = 1e9;
+const MAX_POWER_W = 1e6;
 
 /**
  * Instantaneous power in W: finite. It may be negative: metering plugs report power flowing back
@@ -99,6 +108,9 @@ export function energyCounter(value: number, where: string): number {
  */
 export function powerValue(value: number, where: string): number {
   if (!Number.isFinite(value)) throw new ConvertError(`${where} must be a finite power, got ${value}`);
+  // A megawatt is no home's connection; integrated over time it would swamp the energy accounts.
+  if (Math.abs(value) > MAX_POWER_W)
+    throw new ConvertError(`${where} of ${value} W is beyond any household (at most ${MAX_POWER_W} W)`);
   return value;
 }
 
