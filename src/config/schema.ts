@@ -189,6 +189,13 @@ const EnergySettings = Type.Object(
       default: [],
       description: 'Threshold rules, as POST /api/rules takes them; their ids come from their content',
     }),
+    maxPowerW: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 100_000,
+      description:
+        'The most one metered device can draw, in W: a higher power, or a counter rising faster, is refused (a swapped or hijacked meter)',
+    }),
   },
   strict,
 );

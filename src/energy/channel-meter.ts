@@ -13,6 +13,9 @@
  *   was that resend and the energy is counted from the old value.
  * - A channel that never reported a counter has its power integrated: each power value is held until
  *   the next one, for at most an hour (a device silent for longer says nothing about that time).
+ * - A counter that rises faster than the home can draw (`maxPowerW` over the interval, plus a few Wh
+ *   for counters that report whole Wh moments apart) is not consumption: a meter swapped for one with
+ *   a higher count, or a hijacked plug. The new value becomes the baseline and nothing is counted.
  */
 import type { Interval } from './interval-pricing.js';
 
@@ -47,7 +50,28 @@ export interface ChannelReading {
   powerW?: number;
 }
 
-export type ReadingNote = 'baseline' | 'counted' | 'reset' | 'resend' | 'duplicate' | 'older' | 'integrated';
+export type ReadingNote =
+  | 'baseline'
+  | 'counted'
+  | 'reset'
+  | 'resend'
+  | 'duplicate'
+  | 'older'
+  | 'integrated'
+  | 'implausible';
+
+export interface ChannelLimits {
+  /** The most a channel can draw; a counter rising faster than this is refused as a jump. */
+  maxPowerW: number;
+}
+
+/** Above what any home draws (a Chinese three-phase household connection is 10 to 40 kW). */
+export const DEFAULT_MAX_POWER_W = 100_000;
+/**
+ * Counters that report whole Wh (Tasmota's kWh with three decimals) can step by a Wh between two
+ * readings milliseconds apart; that much above `maxPowerW` is believed.
+ */
+const COUNTER_STEP_SLACK_MWH = 10_000;
 
 export interface ChannelStep {
   state: ChannelState;
@@ -59,7 +83,11 @@ export interface ChannelStep {
 export const MAX_POWER_HOLD_MS = 3_600_000;
 const MW_MS_PER_MWH = 3_600_000_000 / 1000;
 
-export function advanceChannel(before: ChannelState, reading: ChannelReading): ChannelStep {
+export function advanceChannel(
+  before: ChannelState,
+  reading: ChannelReading,
+  limits: ChannelLimits = { maxPowerW: DEFAULT_MAX_POWER_W },
+): ChannelStep {
   let state = { ...before };
   const intervals: Interval[] = [];
   const notes: ReadingNote[] = [];
@@ -80,7 +108,7 @@ export function advanceChannel(before: ChannelState, reading: ChannelReading): C
   }
 
   if (reading.counterMwh !== undefined) {
-    const step = advanceCounter(state, reading.atMs, reading.counterMwh);
+    const step = advanceCounter(state, reading.atMs, reading.counterMwh, limits);
     state = step.state;
     notes.push(step.note);
     if (step.interval) intervals.push(step.interval);
@@ -92,6 +120,7 @@ function advanceCounter(
   state: ChannelState,
   atMs: number,
   value: number,
+  limits: ChannelLimits,
 ): { state: ChannelState; note: ReadingNote; interval?: Interval } {
   const next: ChannelState = { ...state, source: 'counter' };
   if (state.counterMwh === null || state.counterMs === null) {
@@ -104,11 +133,9 @@ function advanceCounter(
   if (state.peakMwh !== null && state.peakMs !== null) {
     if (value >= state.peakMwh) {
       // The dip was an old message sent again: the counter never really went down.
-      return {
-        state: moved,
-        note: 'resend',
-        interval: { startMs: state.peakMs, endMs: atMs, energyMwh: value - state.peakMwh },
-      };
+      const interval = { startMs: state.peakMs, endMs: atMs, energyMwh: value - state.peakMwh };
+      if (!plausible(interval, limits)) return { state: moved, note: 'implausible' };
+      return { state: moved, note: 'resend', interval };
     }
     if (value < state.counterMwh) {
       return { state: { ...moved, peakMwh: state.peakMwh, peakMs: state.peakMs }, note: 'reset' };
@@ -116,11 +143,15 @@ function advanceCounter(
   } else if (value < state.counterMwh) {
     return { state: { ...moved, peakMwh: state.counterMwh, peakMs: state.counterMs }, note: 'reset' };
   }
-  return {
-    state: moved,
-    note: 'counted',
-    interval: { startMs: state.counterMs, endMs: atMs, energyMwh: value - state.counterMwh },
-  };
+  const interval = { startMs: state.counterMs, endMs: atMs, energyMwh: value - state.counterMwh };
+  if (!plausible(interval, limits)) return { state: moved, note: 'implausible' };
+  return { state: moved, note: 'counted', interval };
+}
+
+/** Whether an interval's energy could have been drawn at `maxPowerW` (mWh = W x ms / 3,600). */
+function plausible(interval: Interval, limits: ChannelLimits): boolean {
+  const mostMwh = (limits.maxPowerW * (interval.endMs - interval.startMs)) / 3600 + COUNTER_STEP_SLACK_MWH;
+  return interval.energyMwh <= mostMwh;
 }
 
 /** The held power's energy from the last power reading to `atMs` (at most an hour of it). */

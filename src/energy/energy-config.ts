@@ -15,6 +15,7 @@ export interface EnergySettingsInput {
   cycleStartDay: number;
   cycleStartMonth?: number;
   rules: RuleInput[];
+  maxPowerW: number;
 }
 
 export function prepareEnergy(input: EnergySettingsInput): { tariff: Tariff; settings: EnergySettings } {
@@ -34,6 +35,7 @@ export function prepareEnergy(input: EnergySettingsInput): { tariff: Tariff; set
       cycleStartDay: input.cycleStartDay,
       cycleStartMonth: input.cycleStartMonth,
       rules: input.rules,
+      maxPowerW: input.maxPowerW,
     },
   };
 }

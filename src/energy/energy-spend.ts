@@ -29,6 +29,8 @@ export interface EnergySettings {
   cycleStartDay: number;
   cycleStartMonth?: number;
   rules: NewRule[];
+  /** energy.maxPowerW: readings implying more are refused (src/energy/channel-meter.ts). */
+  maxPowerW: number;
 }
 
 export interface EnergyContext {
@@ -168,7 +170,9 @@ export class EnergySpend {
     const nowIso = new Date(this.ctx.clock.now()).toISOString();
     const outcome = inTransaction(this.ctx.db, () => {
       const channel = message.channel ?? 0;
-      const step = advanceChannel(this.book.channel(deviceId, channel), reading);
+      const step = advanceChannel(this.book.channel(deviceId, channel), reading, {
+        maxPowerW: this.ctx.settings.maxPowerW,
+      });
       this.book.saveChannel(deviceId, channel, step.state);
       const touched = step.intervals.flatMap((interval) =>
         this.accounting.bookInterval(deviceId, interval, nowIso),
@@ -195,6 +199,9 @@ export class EnergySpend {
       return `energyWh must be a finite counter of at least 0, got ${energyWh}`;
     }
     if (powerW !== undefined && !Number.isFinite(powerW)) return `powerW must be finite, got ${powerW}`;
+    const { maxPowerW } = this.ctx.settings;
+    if (powerW !== undefined && powerW > maxPowerW)
+      return `powerW ${powerW} is above energy.maxPowerW (${maxPowerW} W)`;
     if (energyWh === undefined && powerW === undefined) return 'a reading needs energyWh or powerW';
     return {
       atMs,
@@ -209,6 +216,11 @@ export class EnergySpend {
         this.ctx.logger.info({ deviceId, topic }, 'energy counter went down: new baseline');
       else if (note === 'resend')
         this.ctx.logger.info({ deviceId, topic }, 'energy counter dip was a resend');
+      else if (note === 'implausible')
+        this.ctx.logger.warn(
+          { deviceId, topic, maxPowerW: this.ctx.settings.maxPowerW },
+          'energy counter rose faster than energy.maxPowerW: new baseline, nothing counted',
+        );
       else if (note === 'older' || note === 'duplicate') {
         this.ctx.logger.debug({ deviceId, topic, note }, 'reading ignored');
       }

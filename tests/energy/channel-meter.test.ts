@@ -3,6 +3,7 @@ import {
   advanceChannel,
   type ChannelReading,
   type ChannelState,
+  DEFAULT_MAX_POWER_W,
   EMPTY_CHANNEL,
   MAX_POWER_HOLD_MS,
 } from '../../src/energy/channel-meter.js';
@@ -138,5 +139,72 @@ describe('a metering channel', () => {
     expect(notes).toEqual(['baseline', 'counted']);
     expect(intervals).toEqual([{ startMs: at(0), endMs: at(10), energyMwh: 200_000 }]);
     expect(state).toMatchObject({ source: 'counter', powerW: 1200 });
+  });
+
+  describe('a counter rising faster than the home can draw (energy.maxPowerW)', () => {
+    it('refuses a hijacked jump of 10^9 Wh: new baseline, nothing counted, later readings counted from it', () => {
+      const { intervals, notes } = feed([
+        { atMs: at(0), counterMwh: 48_000_000 },
+        { atMs: at(5), counterMwh: 48_010_000 },
+        { atMs: at(10), counterMwh: 1e12 },
+        { atMs: at(15), counterMwh: 1e12 + 20_000 },
+      ]);
+      expect(notes).toEqual(['baseline', 'counted', 'implausible', 'counted']);
+      expect(intervals).toEqual([
+        { startMs: at(0), endMs: at(5), energyMwh: 10_000 },
+        { startMs: at(10), endMs: at(15), energyMwh: 20_000 },
+      ]);
+    });
+
+    it('refuses a jump after a reset too, and a jump that looks like a resend', () => {
+      const reset = feed([
+        { atMs: at(0), counterMwh: 5_000_000 },
+        { atMs: at(5), counterMwh: 0 },
+        { atMs: at(10), counterMwh: 9e11 },
+      ]);
+      expect(reset.notes).toEqual(['baseline', 'reset', 'implausible']);
+      expect(reset.intervals).toEqual([]);
+      // A dip, then a value above the old peak: normally "the dip was a resend", counted from the peak.
+      const resend = feed([
+        { atMs: at(0), counterMwh: 5_000_000 },
+        { atMs: at(5), counterMwh: 1_000 },
+        { atMs: at(10), counterMwh: 9e11 },
+      ]);
+      expect(resend.notes).toEqual(['baseline', 'reset', 'implausible']);
+      expect(resend.intervals).toEqual([]);
+    });
+
+    it('believes exactly maxPowerW over the interval, plus 10 Wh for whole-Wh counters, and nothing more', () => {
+      const hourAtMost = (DEFAULT_MAX_POWER_W * 60 * MIN) / 3600 + 10_000;
+      expect(
+        feed([
+          { atMs: at(0), counterMwh: 0 },
+          { atMs: at(60), counterMwh: hourAtMost },
+        ]).notes,
+      ).toEqual(['baseline', 'counted']);
+      expect(
+        feed([
+          { atMs: at(0), counterMwh: 0 },
+          { atMs: at(60), counterMwh: hourAtMost + 1 },
+        ]).notes,
+      ).toEqual(['baseline', 'implausible']);
+      // A 2 kW kettle read by a counter in whole Wh, 100 ms apart: a 1 Wh step is 36 kW for a moment.
+      const kettle = feed([
+        { atMs: T0, counterMwh: 7_000_000 },
+        { atMs: T0 + 100, counterMwh: 7_001_000 },
+      ]);
+      expect(kettle.notes).toEqual(['baseline', 'counted']);
+    });
+
+    it('uses the limit it is given', () => {
+      const step = (maxPowerW: number) =>
+        advanceChannel(
+          advanceChannel(EMPTY_CHANNEL, { atMs: at(0), counterMwh: 0 }).state,
+          { atMs: at(60), counterMwh: 3_010_000 },
+          { maxPowerW },
+        ).notes;
+      expect(step(3000)).toEqual(['counted']);
+      expect(step(2999)).toEqual(['implausible']);
+    });
   });
 });

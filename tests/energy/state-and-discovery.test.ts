@@ -145,6 +145,35 @@ describe('energy state', () => {
     expect(hub.hub.energy.deviceState(meter.id)).toBeUndefined();
   });
 
+  it('refuses a counter jump and a power above energy.maxPowerW, books nothing for them and says why', async () => {
+    const { hub, meter, send, publish } = await hubWithMeter();
+    await send([
+      ['2026-11-27 08:00', 9000],
+      ['2026-11-27 09:00', 10_000],
+      // A hijacked plug: 5 x 10^8 Wh in an hour would be 500 MW.
+      ['2026-11-27 10:00', 500_010_000],
+      ['2026-11-27 11:00', 500_010_500],
+    ]);
+    await publish([
+      {
+        at: beijing('2026-11-27 11:30'),
+        topic: 'homepay/meter/{deviceId}/reading',
+        payload: { powerW: 250_000, ts: beijing('2026-11-27 11:30') },
+      },
+    ]);
+    expect(hub.hub.energy.deviceState(meter.id)).toMatchObject({ todayWh: 1500 });
+    expect(
+      hub.logs.filter(
+        (line) =>
+          line.msg === 'energy counter rose faster than energy.maxPowerW: new baseline, nothing counted',
+      ),
+    ).toHaveLength(1);
+    expect(hub.logs.find((line) => line.msg === 'malformed reading dropped')).toMatchObject({
+      deviceId: meter.id,
+      reason: 'powerW 250000 is above energy.maxPowerW (100000 W)',
+    });
+  });
+
   it('empties the retained state when the device is removed', async () => {
     const { hub, meter, ha, send } = await hubWithMeter();
     await send([
