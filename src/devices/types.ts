@@ -94,6 +94,8 @@ export interface UtteranceMessage {
   sessionId: string;
   lang?: string;
   voiceProfile?: string;
+  /** Why the payload's text could not be read (then `text` is empty and the speaker is asked again). */
+  unreadable?: string;
 }
 
 export interface HermesSlot {

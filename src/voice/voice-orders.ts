@@ -84,9 +84,14 @@ export class VoiceOrders {
   }
 
   private async onDeviceMessage({ deviceId, message }: EventMap['device.message']): Promise<void> {
-    if (message.kind === 'utterance')
+    if (message.kind === 'utterance') {
+      if (message.unreadable)
+        this.ctx.logger.warn(
+          { deviceId, sessionId: message.sessionId, reason: message.unreadable },
+          'speaker sent no readable text',
+        );
       await this.respond(heardFromSpeaker(deviceId, message, this.interpreter));
-    else if (message.kind === 'voice-intent') {
+    } else if (message.kind === 'voice-intent') {
       if (!HERMES_INTENTS.has(message.intentName)) {
         this.ctx.logger.debug({ deviceId, intentName: message.intentName }, 'Hermes intent for another app');
         return;

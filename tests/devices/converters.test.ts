@@ -45,11 +45,22 @@ describe('native speaker utterance', () => {
     expect(convert('speaker-utterance', { text: '猫'.repeat(5000), sessionId: 's-1' })).toHaveLength(1);
   });
 
-  it('refuses text or sessionId of the wrong type, and a missing or empty sessionId', () => {
-    expectConvertError(
-      () => convert('speaker-utterance', { text: 42, sessionId: 's-1' }),
-      /text must be a string/,
-    );
+  it('passes text that is not a string on as no words, with the reason, so the speaker is asked again', () => {
+    expect(convert('speaker-utterance', { text: 42, sessionId: 's-1' })).toEqual([
+      { kind: 'utterance', text: '', sessionId: 's-1', unreadable: 'text must be a string, got number 42' },
+    ]);
+    expect(convert('speaker-utterance', { sessionId: 's-1', lang: 'en' })).toEqual([
+      {
+        kind: 'utterance',
+        text: '',
+        sessionId: 's-1',
+        lang: 'en',
+        unreadable: 'text must be a string, got undefined',
+      },
+    ]);
+  });
+
+  it('refuses a sessionId of the wrong type, a missing or empty sessionId, and a wrong lang', () => {
     expectConvertError(() => convert('speaker-utterance', { text: 'hi' }), /sessionId/);
     expectConvertError(() => convert('speaker-utterance', { text: 'hi', sessionId: '' }), /sessionId/);
     expectConvertError(() => convert('speaker-utterance', { text: 'hi', sessionId: 7 }), /sessionId/);

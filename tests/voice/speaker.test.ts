@@ -379,13 +379,32 @@ describe('what a speaker cannot order', () => {
     expect(voiceIntents(hub, speaker.id)).toHaveLength(0);
   });
 
-  it('drops an utterance whose text is not a string with a log line, and keeps answering', async () => {
-    const dropped = logsWith(hub, 'malformed device payload dropped').length;
+  it('asks again out loud when the text is not a string, logs why, and keeps answering', async () => {
+    const warned = logsWith(hub, 'speaker sent no readable text').length;
     await speaker.utter(42, 'wrong-type');
-    await speaker.utter({ words: ['猫粮'] }, 'wrong-type-2');
-    await eventually(() => logsWith(hub, 'malformed device payload dropped').length === dropped + 2);
+    expect(await speaker.inbox.nextText()).toBe('我没听清,请再说一遍。');
+    await speaker.utter({ words: ['猫粮'] }, 'wrong-type-2', { lang: 'en-US' });
+    expect(await speaker.inbox.nextText()).toBe("Sorry, I didn't catch that. Please say it again.");
+    expect(logsWith(hub, 'speaker sent no readable text').slice(warned)).toEqual([
+      expect.objectContaining({ sessionId: 'wrong-type', reason: 'text must be a string, got number 42' }),
+      expect.objectContaining({ sessionId: 'wrong-type-2', reason: 'text must be a string, got object' }),
+    ]);
     await speaker.utter('钱包还有多少钱', 'after-wrong-type');
     expect(await speaker.inbox.nextText()).toMatch(/^钱包还有/);
+    expect(voiceIntents(hub, speaker.id)).toHaveLength(0);
+  });
+
+  it('drops a payload with no usable sessionId with a log line (no session to answer in)', async () => {
+    const dropped = logsWith(hub, 'malformed device payload dropped').length;
+    await speaker.client.publishAsync(
+      `homepay/speaker/${speaker.id}/utterance`,
+      '{"text":"猫粮","sessionId":7}',
+      {
+        qos: 1,
+      },
+    );
+    await speaker.client.publishAsync(`homepay/speaker/${speaker.id}/utterance`, 'not json', { qos: 1 });
+    await eventually(() => logsWith(hub, 'malformed device payload dropped').length === dropped + 2);
     expect(voiceIntents(hub, speaker.id)).toHaveLength(0);
   });
 

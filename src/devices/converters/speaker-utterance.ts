@@ -7,9 +7,6 @@ import { describe, optionalString, payloadObject, requiredString } from './paylo
 
 export const speakerUtterance: Converter = (input) => {
   const body = payloadObject(input);
-  // Any string is passed on, even empty or very long: the voice domain answers those out loud
-  // ("I didn't catch that"), which a dropped message could not.
-  const text = requiredString(body, 'text');
   // The sessionId is the idempotency key of a voice order (a QoS 1 redelivery must not order twice).
   const sessionId = requiredString(body, 'sessionId');
   if (sessionId.length === 0) {
@@ -17,13 +14,20 @@ export const speakerUtterance: Converter = (input) => {
   }
   const lang = optionalString(body, 'lang');
   const voiceProfile = optionalString(body, 'voiceProfile');
+  // Any string is passed on, even empty or very long: the voice domain answers those out loud
+  // ("I didn't catch that"), which a dropped message could not. Text that is not a string at all
+  // (a buggy speaker sending a number or null) is passed on as no words, with the reason, for the
+  // same spoken answer: someone is waiting at the speaker.
+  const text = body.text;
+  const unreadable = typeof text === 'string' ? undefined : `text must be a string, got ${describe(text)}`;
   return [
     {
       kind: 'utterance',
-      text,
+      text: typeof text === 'string' ? text : '',
       sessionId,
       ...(lang === undefined ? {} : { lang }),
       ...(voiceProfile === undefined ? {} : { voiceProfile }),
+      ...(unreadable === undefined ? {} : { unreadable }),
     },
   ];
 };
