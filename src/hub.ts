@@ -530,6 +530,11 @@ export class Hub {
     return this.require().fundingSources;
   }
 
+  /** The hub's CA and certificates, when TLS is on. */
+  get tls(): HubTls | undefined {
+    return this.require().tls;
+  }
+
   /** The payment provider, for fault-injection tests. */
   get provider(): SandboxProvider {
     return this.require().provider;

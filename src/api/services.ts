@@ -61,6 +61,6 @@ export interface ApiServices {
     caCertPem: string;
     caFingerprint: string;
     /** A client certificate for MQTT over TLS, signed by the hub's CA (its key is shown once). */
-    issueDeviceCertificate(deviceId: string): Promise<{ certPem: string; keyPem: string }>;
+    issueDeviceCertificate(deviceId: string): Promise<{ certPem: string; keyPem: string; serial: string }>;
   };
 }

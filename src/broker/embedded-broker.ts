@@ -46,13 +46,25 @@ export class EmbeddedBroker implements MqttTransport {
     });
   }
 
-  /** The device id in a verified client certificate from the hub's CA, if the client sent one. */
+  /**
+   * The device id in a verified client certificate from the hub's CA, if the client sent one and
+   * the hub issued it to that device and has not revoked it (rotating the device's secret does).
+   */
   private certificateDeviceId(conn: Duplex): string | undefined {
     const socket = this.tlsSockets.get(conn);
     if (!socket?.authorized) return undefined;
-    const subject = socket.getPeerCertificate().subject as { CN?: string | string[] } | undefined;
+    const peer = socket.getPeerCertificate();
+    const subject = peer.subject as { CN?: string | string[] } | undefined;
     const commonName = Array.isArray(subject?.CN) ? subject.CN[0] : subject?.CN;
-    return commonName || undefined;
+    if (!commonName) return undefined;
+    if (!this.ctx.registry.certificateInForce(commonName, peer.serialNumber)) {
+      this.ctx.logger.warn(
+        { deviceId: commonName, serial: peer.serialNumber },
+        'client certificate revoked or not on record',
+      );
+      return undefined;
+    }
+    return commonName;
   }
 
   /** The options handed to aedes, exposed so a test can pin them. */

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import { HubError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import { newId, newSecret } from '../ids.js';
-import type { Db } from '../store/database.js';
+import { type Db, inTransaction } from '../store/database.js';
 import { checkIdentity, topicConflicts } from './profiles.js';
 import { hashSecret, verifySecret } from './secrets.js';
 import type { DeviceProfile } from './types.js';
@@ -160,10 +160,32 @@ export class DeviceRegistry {
     if (device.parentId)
       throw new HubError('invalid_request', 'A bridge child has no credentials of its own');
     const secret = newSecret(24);
-    this.db.prepare('UPDATE devices SET secret_hash = ? WHERE id = ?').run(await hashSecret(secret), id);
+    const hash = await hashSecret(secret);
+    inTransaction(this.db, () => {
+      this.db.prepare('UPDATE devices SET secret_hash = ? WHERE id = ?').run(hash, id);
+      // Whoever had the old secret may have had the certificate's key too.
+      this.db
+        .prepare('UPDATE device_certificates SET revoked_at = ? WHERE device_id = ? AND revoked_at IS NULL')
+        .run(new Date(this.clock.now()).toISOString(), id);
+    });
     this.verified.delete(id);
     this.events.emit('device.secretRotated', { deviceId: id });
     return secret;
+  }
+
+  /** Puts a client certificate the hub just issued to a device on record (src/tls/hub-tls.ts). */
+  recordCertificate(deviceId: string, serial: string): void {
+    this.db
+      .prepare('INSERT INTO device_certificates (serial, device_id, issued_at) VALUES (?, ?, ?)')
+      .run(serial.toUpperCase(), deviceId, new Date(this.clock.now()).toISOString());
+  }
+
+  /** Whether a certificate (the CA already verified it) was issued to this device and still holds. */
+  certificateInForce(deviceId: string, serial: string): boolean {
+    const row = this.prepared(
+      'SELECT 1 FROM device_certificates WHERE serial = ? AND device_id = ? AND revoked_at IS NULL',
+    ).get(serial.toUpperCase(), deviceId);
+    return row !== undefined;
   }
 
   remove(id: string): Device {

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
 import type { Logger } from '../logger.js';
@@ -86,9 +87,14 @@ export class HubTls {
     watchFile(keyFile, { interval: 2000 }, reload);
   }
 
-  /** A client certificate for a device, signed by the hub's CA, with the device id as its CN. */
-  issueDeviceCertificate(deviceId: string): Promise<{ certPem: string; keyPem: string }> {
-    return issueCertificate({
+  /**
+   * A client certificate for a device, signed by the hub's CA, with the device id as its CN. The
+   * serial is what the registry keeps on record: the broker admits only certificates on record.
+   */
+  async issueDeviceCertificate(
+    deviceId: string,
+  ): Promise<{ certPem: string; keyPem: string; serial: string }> {
+    const issued = await issueCertificate({
       caCertPem: this.material.caCertPem,
       caKeyPem: this.material.caKeyPem,
       commonName: deviceId,
@@ -96,6 +102,7 @@ export class HubTls {
       usage: 'client',
       days: 3650,
     });
+    return { ...issued, serial: new X509Certificate(issued.certPem).serialNumber };
   }
 
   stop(): void {

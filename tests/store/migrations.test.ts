@@ -52,6 +52,25 @@ describe('store migrations', () => {
     expect(db.prepare('SELECT count(*) AS n FROM devices').get()).toEqual({ n: 0 });
   });
 
+  it('migration 8 moves a version 7 database on: certificates on record per device, gone with it', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, MIGRATIONS.slice(0, 7));
+    db.prepare(
+      "INSERT INTO devices (id, profile, name, identity, created_at) VALUES ('dev_a', 'homepay-meter', 'x', 'dev_a', 'now')",
+    ).run();
+    migrate(db, MIGRATIONS.slice(0, 8));
+    expect(db.pragma('user_version', { simple: true })).toBe(8);
+    const insert = db.prepare(
+      "INSERT INTO device_certificates (serial, device_id, issued_at) VALUES (?, ?, '2026-11-27T00:00:00Z')",
+    );
+    insert.run('0A1B', 'dev_a');
+    expect(() => insert.run('0A1B', 'dev_a')).toThrow(/UNIQUE/);
+    expect(() => insert.run('0C2D', 'dev_nobody')).toThrow(/FOREIGN KEY/);
+    db.prepare("DELETE FROM devices WHERE id = 'dev_a'").run();
+    expect(db.prepare('SELECT count(*) AS n FROM device_certificates').get()).toEqual({ n: 0 });
+  });
+
   it('running migrate again on an up-to-date database changes nothing', () => {
     const file = tempDbFile();
     openDatabase(file).close();

@@ -188,6 +188,56 @@ describe('MQTT over TLS', () => {
     expect(JSON.stringify(hub.hub.db.prepare('SELECT * FROM devices').all())).not.toContain('PRIVATE KEY');
   });
 
+  it("revokes a device's certificates when its secret is rotated, and admits one issued after", async () => {
+    const meter = await addDevice(hub, { profile: 'homepay-meter', name: 'Rotated meter' });
+    const issue = async () =>
+      (await hub.api({ method: 'POST', url: `/api/devices/${meter.id}/certificate` })).json() as {
+        certificate: string;
+        privateKey: string;
+      };
+    const connectWith = (issued: { certificate: string; privateKey: string }) =>
+      mqtt.connectAsync(`mqtts://localhost:${mqttsPort()}`, {
+        ca: caCertPem,
+        cert: issued.certificate,
+        key: issued.privateKey,
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+      });
+    const before = await issue();
+    const connected = await connectWith(before);
+    const closed = new Promise<void>((resolve) => connected.once('close', () => resolve()));
+    expect((await hub.api({ method: 'POST', url: `/api/devices/${meter.id}/rotate` })).statusCode).toBe(200);
+    // The live connection ends at once, and the certificate no longer logs in.
+    await closed;
+    connected.end(true);
+    await expect(connectWith(before)).rejects.toThrow(/Not authorized/i);
+    expect(
+      hub.logs.some(
+        (l) => l.msg === 'client certificate revoked or not on record' && l.deviceId === meter.id,
+      ),
+    ).toBe(true);
+    const after = await connectWith(await issue());
+    expect(after.connected).toBe(true);
+    await after.endAsync();
+  });
+
+  it("refuses a certificate from the hub's CA that the hub never issued to the device", async () => {
+    const meter = await addDevice(hub, { profile: 'homepay-meter', name: 'Forged meter' });
+    // Signed by the CA (as a stolen CA key, or a certificate minted outside the API, would be) but not on record.
+    const tls = hub.hub.tls;
+    if (!tls) throw new Error('TLS is on in the test hub');
+    const minted = await tls.issueDeviceCertificate(meter.id);
+    await expect(
+      mqtt.connectAsync(`mqtts://localhost:${mqttsPort()}`, {
+        ca: caCertPem,
+        cert: minted.certPem,
+        key: minted.keyPem,
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+      }),
+    ).rejects.toThrow(/Not authorized/i);
+  });
+
   it('refuses a client certificate that names no registered device', async () => {
     const meter = await addDevice(hub, { profile: 'homepay-meter', name: 'Gone meter' });
     const { certificate, privateKey } = (

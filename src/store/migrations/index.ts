@@ -6,6 +6,7 @@ import { migration0004Orders } from './0004-orders.js';
 import { migration0005Wallet } from './0005-wallet.js';
 import { migration0006WebauthnAndPush } from './0006-webauthn-and-push.js';
 import { migration0007AdminLogin } from './0007-admin-login.js';
+import { migration0008DeviceCertificates } from './0008-device-certificates.js';
 
 export interface Migration {
   version: number;
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0005Wallet,
   migration0006WebauthnAndPush,
   migration0007AdminLogin,
+  migration0008DeviceCertificates,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -80,7 +80,8 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> 
     '/api/devices/:id/certificate',
     {
       schema: {
-        summary: 'A client certificate for MQTT over TLS (CN = device id); the key is shown once',
+        summary:
+          'A client certificate for MQTT over TLS (CN = device id); the key is shown once. Rotating the secret revokes it',
         tags: ['devices'],
         params: IdParams,
         response: { 201: DeviceCertificate, ...commonErrors },
@@ -93,6 +94,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> 
         throw new HubError('invalid_request', 'A bridge child has no MQTT client of its own');
       if (!services.tls) throw new HubError('invalid_request', 'TLS is off on this hub (tls.enabled: false)');
       const issued = await services.tls.issueDeviceCertificate(device.id);
+      registry.recordCertificate(device.id, issued.serial);
       return reply.status(201).send({
         certificate: issued.certPem,
         privateKey: issued.keyPem,
