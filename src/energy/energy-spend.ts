@@ -51,6 +51,8 @@ export interface EnergyContext {
 
 /** A device clock this far ahead of the hub is wrong; its reading is placed at arrival instead. */
 const MAX_CLOCK_AHEAD_MS = 5 * 60_000;
+/** The most readings applied in one transaction; past it a batch is stored at once. */
+const MAX_BATCH = 500;
 /** How often the hub checks for a new local day, when every device's "today" starts again at 0. */
 const DAY_CHECK_MS = 60_000;
 /** Hourly totals kept for forecasts (which look back 24 hours), with room for late readings. */
@@ -67,6 +69,9 @@ export class EnergySpend {
   private readonly announced = new Map<string, boolean>();
   private dayTimer: NodeJS.Timeout | undefined;
   private lastDay = '';
+  /** Readings heard since the last batch, each with the hub's time when it was heard. */
+  private pending: Array<{ event: EventMap['device.message']; heardAt: number }> = [];
+  private flushTimer: NodeJS.Immediate | undefined;
 
   constructor(private readonly ctx: EnergyContext) {
     const cycleRule: CycleRule = {
@@ -114,6 +119,8 @@ export class EnergySpend {
   }
 
   stop(): void {
+    // What was heard before the stop is stored, not dropped.
+    this.flush();
     this.ctx.events.removeAllOf(this);
     clearInterval(this.dayTimer);
     this.dayTimer = undefined;
@@ -160,28 +167,78 @@ export class EnergySpend {
     for (const deviceId of this.book.meteredDevices()) this.publishState(deviceId);
   }
 
-  private onMessage({ deviceId, message, receivedAt, topic }: EventMap['device.message']): void {
-    if (message.kind !== 'reading') return;
+  /**
+   * Readings are stored in batches: everything heard in one turn of the event loop (up to
+   * MAX_BATCH) is applied in one transaction, so a busy fleet pays one commit (one fsync) per batch
+   * instead of one per reading, and each device's retained state is published once per batch. A
+   * quiet hub still stores each reading on the next turn. What a kill can lose is the batch of the
+   * last moment; a cumulative counter's next reading counts that energy again.
+   */
+  private onMessage(event: EventMap['device.message']): void {
+    if (event.message.kind !== 'reading') return;
+    this.pending.push({ event, heardAt: this.ctx.clock.now() });
+    if (this.pending.length >= MAX_BATCH) this.flush();
+    else this.flushTimer ??= setImmediate(() => this.flush());
+  }
+
+  /** Stores every reading heard so far (each in its own savepoint), then logs and publishes. */
+  flush(): void {
+    if (this.flushTimer) clearImmediate(this.flushTimer);
+    this.flushTimer = undefined;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    const applied: Array<{ deviceId: string; topic: string; notes: ReadingNote[]; crossings: Crossing[] }> = [];
+    try {
+      inTransaction(this.ctx.db, () => {
+        for (const { event, heardAt } of batch) {
+          const outcome = this.applyReading(event, heardAt);
+          if (outcome) applied.push({ deviceId: event.deviceId, topic: event.topic, ...outcome });
+        }
+      });
+    } catch (err) {
+      // The commit failed (a full disk): none of the batch is stored; the counters' next readings
+      // count that energy. Nothing is announced for a crossing that was not stored.
+      this.ctx.logger.error({ err, readings: batch.length }, 'energy readings not stored');
+      return;
+    }
+    const devices = new Set<string>();
+    for (const { deviceId, topic, notes } of applied) {
+      this.logNotes(deviceId, topic, notes);
+      devices.add(deviceId);
+    }
+    for (const deviceId of devices) this.publishState(deviceId);
+    for (const { crossings } of applied) for (const crossing of crossings) this.announce(crossing);
+  }
+
+  /** One reading inside the batch's transaction; its own savepoint, so a failure spoils only it. */
+  private applyReading(
+    { deviceId, message, receivedAt, topic }: EventMap['device.message'],
+    heardAt: number,
+  ): { notes: ReadingNote[]; crossings: Crossing[] } | undefined {
+    if (message.kind !== 'reading') return undefined;
     const reading = this.checkReading(message, receivedAt);
     if (typeof reading === 'string') {
       this.ctx.logger.warn({ deviceId, topic, reason: reading }, 'malformed reading dropped');
-      return;
+      return undefined;
     }
-    const nowIso = new Date(this.ctx.clock.now()).toISOString();
-    const outcome = inTransaction(this.ctx.db, () => {
-      const channel = message.channel ?? 0;
-      const step = advanceChannel(this.book.channel(deviceId, channel), reading, {
-        maxPowerW: this.ctx.settings.maxPowerW,
-      });
-      this.book.saveChannel(deviceId, channel, step.state);
-      const touched = step.intervals.flatMap((interval) =>
-        this.accounting.bookInterval(deviceId, interval, nowIso),
-      );
-      return { notes: step.notes, crossings: this.evaluator.evaluate(touched, nowIso) };
-    });
-    this.logNotes(deviceId, topic, outcome.notes);
-    this.publishState(deviceId);
-    for (const crossing of outcome.crossings) this.announce(crossing);
+    const nowIso = new Date(heardAt).toISOString();
+    try {
+      return this.ctx.db.transaction(() => {
+        const channel = message.channel ?? 0;
+        const step = advanceChannel(this.book.channel(deviceId, channel), reading, {
+          maxPowerW: this.ctx.settings.maxPowerW,
+        });
+        this.book.saveChannel(deviceId, channel, step.state);
+        const touched = step.intervals.flatMap((interval) =>
+          this.accounting.bookInterval(deviceId, interval, nowIso),
+        );
+        return { notes: step.notes, crossings: this.evaluator.evaluate(touched, nowIso) };
+      })();
+    } catch (err) {
+      this.ctx.logger.error({ err, deviceId, topic }, 'energy reading not stored');
+      return undefined;
+    }
   }
 
   /** The reading in mWh at an instant, or why it cannot be used. */

@@ -30,10 +30,15 @@ export function energyFixture(name: string): EnergyFixture {
   return JSON.parse(readFileSync(url, 'utf8')) as EnergyFixture;
 }
 
-/** Counts messages the hub has finished routing; registered after the router, so it runs after it. */
+/**
+ * Counts messages the hub has finished routing and storing; registered after the router, so it runs
+ * after it. The energy domain stores readings in batches on the next turn of the event loop; a test
+ * asks for that batch at once, so it can read the state as soon as the message is counted.
+ */
 export function routedCounter(hub: TestHub): () => number {
   let routed = 0;
   hub.hub.transport.onMessage(() => {
+    hub.hub.energy.flush();
     routed++;
   });
   return () => routed;

@@ -138,6 +138,7 @@ describe('energy state', () => {
       message: { kind: 'reading', energyWh: Number.NaN },
       receivedAt: '2026-11-27T00:00:00.000Z',
     });
+    hub.hub.energy.flush();
     expect(hub.logs.find((line) => line.msg === 'malformed reading dropped')).toMatchObject({
       deviceId: meter.id,
       reason: 'energyWh must be a finite counter of at least 0, got NaN',
