@@ -88,10 +88,8 @@ export class BrokerGate {
     const check = this.logins.begin(username, address);
     if ('limitedBy' in check) {
       this.logThrottled(client, username, address, check);
-      refuse(
-        `too many failed logins, retry in ${check.retryAfterSeconds} s`,
-        check.limitedBy === 'busy' ? SERVER_UNAVAILABLE : NOT_AUTHORIZED,
-      );
+      if (check.limitedBy === 'busy') refuse('too many logins being checked, retry', SERVER_UNAVAILABLE);
+      else refuse(`too many failed logins, retry in ${check.retryAfterSeconds} s`);
       return;
     }
     this.ctx.registry
