@@ -33,6 +33,8 @@ export class EmbeddedBroker implements MqttTransport {
   private tlsServer: TlsServer | undefined;
   /** The TLS socket under each guarded stream, to read a client certificate at CONNECT. */
   private readonly tlsSockets = new WeakMap<Duplex, TLSSocket>();
+  /** Each guarded stream's remote address, read at accept: a closed socket no longer has one. */
+  private readonly remoteAddresses = new WeakMap<Duplex, string>();
   private readonly gate: BrokerGate;
   private readonly handlers: Array<(message: InboundMessage) => void> = [];
 
@@ -42,6 +44,8 @@ export class EmbeddedBroker implements MqttTransport {
       logger: ctx.logger,
       clock: ctx.clock,
       rateLimit: ctx.settings.rateLimit,
+      loginThrottle: ctx.settings.loginThrottle,
+      remoteAddress: (client) => this.remoteAddresses.get(client.conn as Duplex),
       certificateDeviceId: (client) => this.certificateDeviceId(client.conn as Duplex),
     });
   }
@@ -129,6 +133,7 @@ export class EmbeddedBroker implements MqttTransport {
         logger.warn({ remote: socket.remoteAddress, reason }, 'mqtt connection closed: packet too large'),
       );
       if ('encrypted' in socket) this.tlsSockets.set(guarded, socket as TLSSocket);
+      if (socket.remoteAddress) this.remoteAddresses.set(guarded, socket.remoteAddress);
       aedes.handle(guarded);
     };
     this.server = createServer({ noDelay: true }, accept);

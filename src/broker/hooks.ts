@@ -8,6 +8,7 @@ import {
 } from '../devices/profiles.js';
 import type { Device, DeviceRegistry } from '../devices/registry.js';
 import type { Logger } from '../logger.js';
+import { type LoginRefusal, LoginThrottle, type LoginThrottleSettings } from './login-throttle.js';
 import { TokenBucket } from './rate-limit.js';
 
 export interface BrokerHookContext {
@@ -15,6 +16,9 @@ export interface BrokerHookContext {
   logger: Logger;
   clock: Clock;
   rateLimit: { messagesPerSecond: number; burst: number };
+  loginThrottle: LoginThrottleSettings;
+  /** The address a client connected from (aedes sees only the stream the hub wraps the socket in). */
+  remoteAddress?: (client: Client) => string | undefined;
   /** The device named by a verified client certificate on this connection (MQTT over TLS). */
   certificateDeviceId?: (client: Client) => string | undefined;
 }
@@ -22,7 +26,8 @@ export interface BrokerHookContext {
 /** Hermes sessions remembered for `payloadSession` forwarding; the oldest go first. */
 const MAX_SESSIONS = 2000;
 
-/** aedes's CONNACK return code 5, "not authorized" (MQTT 3.1.1 section 3.2.2.3). */
+/** CONNACK return codes (MQTT 3.1.1 section 3.2.2.3): clients retry after 3, "server unavailable". */
+const SERVER_UNAVAILABLE = 3;
 const NOT_AUTHORIZED = 5;
 
 /**
@@ -37,8 +42,11 @@ export class BrokerGate {
   private readonly clientsByDevice = new Map<string, Set<Client>>();
   /** Hermes sessionId -> the device (satellite or base child) the hub saw it on. */
   private readonly sessions = new Map<string, string>();
+  private readonly logins: LoginThrottle;
 
-  constructor(private readonly ctx: BrokerHookContext) {}
+  constructor(private readonly ctx: BrokerHookContext) {
+    this.logins = new LoginThrottle(ctx.loginThrottle, ctx.clock);
+  }
 
   /** The device a connected client logged in as. */
   deviceOf(client: Client | null): Device | undefined {
@@ -51,10 +59,14 @@ export class BrokerGate {
     password: Buffer | undefined,
     done: (error: AuthenticateError | null, success: boolean | null) => void,
   ): void => {
-    const refuse = (reason: string) => {
-      this.ctx.logger.warn({ clientId: client.id, username, reason }, 'mqtt connection refused');
-      const error = Object.assign(new Error(reason), { returnCode: NOT_AUTHORIZED }) as AuthenticateError;
+    const address = this.ctx.remoteAddress?.(client) ?? 'unknown';
+    const refuse = (reason: string, returnCode = NOT_AUTHORIZED) => {
+      const error = Object.assign(new Error(reason), { returnCode }) as AuthenticateError;
       done(error, false);
+    };
+    const refuseLogged = (reason: string) => {
+      this.ctx.logger.warn({ clientId: client.id, username, address, reason }, 'mqtt connection refused');
+      refuse(reason);
     };
     const certified = this.ctx.certificateDeviceId?.(client);
     if (certified && (!username || username === certified)) {
@@ -62,7 +74,7 @@ export class BrokerGate {
       // device is gone from the registry, so its certificate stops working with it.
       const device = this.ctx.registry.get(certified);
       if (!device || device.parentId) {
-        refuse('client certificate names no registered device');
+        refuseLogged('client certificate names no registered device');
         return;
       }
       this.admit(client, device);
@@ -70,24 +82,47 @@ export class BrokerGate {
       return;
     }
     if (!username || !password) {
-      refuse('anonymous clients are not allowed');
+      refuseLogged('anonymous clients are not allowed');
+      return;
+    }
+    const check = this.logins.begin(username, address);
+    if ('limitedBy' in check) {
+      this.logThrottled(client, username, address, check);
+      if (check.limitedBy === 'busy') refuse('too many logins being checked, retry', SERVER_UNAVAILABLE);
+      else refuse(`too many failed logins, retry in ${check.retryAfterSeconds} s`);
       return;
     }
     this.ctx.registry
       .authenticate(username, password.toString('utf8'))
       .then((device) => {
+        check.settle(device ? 'passed' : 'failed');
         if (!device) {
-          refuse('unknown device or wrong secret');
+          refuseLogged('unknown device or wrong secret');
           return;
         }
         this.admit(client, device);
         done(null, true);
       })
       .catch((err: unknown) => {
+        check.settle('errored');
         this.ctx.logger.error({ err, clientId: client.id }, 'mqtt authentication failed');
-        refuse('authentication error');
+        refuseLogged('authentication error');
       });
   };
+
+  /** Never the password: the username, where from, and when it may try again. */
+  private logThrottled(client: Client, username: string, address: string, refusal: LoginRefusal): void {
+    this.ctx.logger.warn(
+      {
+        clientId: client.id,
+        username,
+        address,
+        limitedBy: refusal.limitedBy,
+        retryAfterSeconds: refusal.retryAfterSeconds,
+      },
+      refusal.limitedBy === 'busy' ? 'mqtt login deferred: too many checks at once' : 'mqtt login throttled',
+    );
+  }
 
   private admit(client: Client, device: Device): void {
     this.devices.set(client, device);

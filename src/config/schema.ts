@@ -47,6 +47,43 @@ const MqttSettings = Type.Object(
       },
       strict,
     ),
+    loginThrottle: Type.Object(
+      {
+        failuresPerUsername: Type.Integer({
+          minimum: 1,
+          default: 5,
+          description: 'Failed logins as one device id before its next logins wait, refused unchecked',
+        }),
+        failuresPerAddress: Type.Integer({
+          minimum: 1,
+          default: 20,
+          description:
+            'Failed logins from one address (any device id) before its next logins wait; raise it when devices share one NAT address',
+        }),
+        backoffSeconds: Type.Number({
+          exclusiveMinimum: 0,
+          default: 1,
+          description: 'The first wait past a threshold; it doubles with each further failure',
+        }),
+        maxBackoffSeconds: Type.Number({
+          exclusiveMinimum: 0,
+          default: 300,
+          description: 'The longest wait',
+        }),
+        forgetAfterSeconds: Type.Number({
+          exclusiveMinimum: 0,
+          default: 900,
+          description: 'Failures are forgotten this long after the last one, once no wait is running',
+        }),
+        maxChecksInFlight: Type.Integer({
+          minimum: 1,
+          default: 32,
+          description:
+            'Secret checks (scrypt, about 50 ms each) running at once; further logins get CONNACK 3 and retry',
+        }),
+      },
+      { ...strict, description: 'Failed MQTT logins: a correct login resets the count' },
+    ),
     drainTimeoutMs: Type.Integer({
       minimum: 100,
       default: 5000,

@@ -1,4 +1,5 @@
-import mqtt, { ErrorWithSubackPacket, type IClientOptions, type MqttClient } from 'mqtt';
+import { connect } from 'node:net';
+import mqtt, { ErrorWithSubackPacket, type IClientOptions, MqttClient } from 'mqtt';
 
 /** A real MQTT client on the test hub's broker; no reconnects, so a refusal stays visible. */
 export function connectClient(port: number, options: IClientOptions = {}): Promise<MqttClient> {
@@ -7,6 +8,30 @@ export function connectClient(port: number, options: IClientOptions = {}): Promi
     reconnectPeriod: 0,
     connectTimeout: 5000,
     ...options,
+  });
+}
+
+/**
+ * The same from another loopback address (Linux answers on all of 127.0.0.0/8), to play a guest
+ * on another host: the hub counts failed logins per remote address.
+ */
+export function connectClientFrom(
+  localAddress: string,
+  port: number,
+  options: IClientOptions = {},
+): Promise<MqttClient> {
+  const client = new MqttClient(() => connect({ port, host: '127.0.0.1', localAddress }), {
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+    ...options,
+  });
+  return new Promise((resolve, reject) => {
+    client.once('connect', () => resolve(client));
+    client.once('error', (err) => {
+      client.end(true);
+      reject(err);
+    });
   });
 }
 
