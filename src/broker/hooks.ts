@@ -85,6 +85,12 @@ export class BrokerGate {
       refuseLogged('anonymous clients are not allowed');
       return;
     }
+    const known = this.ctx.registry.knownLogin(username, password.toString('utf8'));
+    if (known) {
+      this.admit(client, known);
+      done(null, true);
+      return;
+    }
     const check = this.logins.begin(username, address);
     if ('limitedBy' in check) {
       this.logThrottled(client, username, address, check);

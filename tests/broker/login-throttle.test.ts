@@ -127,6 +127,21 @@ describe('failed MQTT logins', () => {
     expect(throttledLogs(plug.username)).toHaveLength(1);
   });
 
+  it('lets a device that already logged in since the start reconnect at once while its id is being guessed', async () => {
+    const plug = await addDevice(hub, { profile: 'homepay-meter', name: 'Known meter' });
+    await logIn('127.0.0.1', plug.username, plug.password);
+    for (let i = 0; i < 7; i++) {
+      await expect(logIn('127.0.0.2', plug.username, `guess-${i}`)).rejects.toThrow(/Not authorized/i);
+    }
+    expect(throttledLogs(plug.username).length).toBeGreaterThan(0);
+    // Its own secret matches the digest of its last login (no scrypt): no throttle, no lockout.
+    await logIn('127.0.0.1', plug.username, plug.password);
+    // Guessing still gets nowhere, and is still throttled.
+    const throttled = throttledLogs(plug.username).length;
+    await expect(logIn('127.0.0.2', plug.username, 'guess-again')).rejects.toThrow(/Not authorized/i);
+    expect(throttledLogs(plug.username)).toHaveLength(throttled + 1);
+  });
+
   it('lets another device log in while one device id is flooded with guesses, and checks only the first few', async () => {
     const target = await addDevice(hub, { profile: 'homepay-meter', name: 'Flooded meter' });
     const newcomer = await addDevice(hub, { profile: 'homepay-meter', name: 'Newcomer' });
