@@ -51,6 +51,8 @@ export class DeviceRegistry {
   private readonly verified = new Map<string, { storedHash: string; digest: Buffer }>();
   private readonly lastSeenWritten = new Map<string, number>();
   private readonly lastSeen = new Map<string, string>();
+  /** Rows read by `get`, until a write here changes them (their `lastSeen` is the map above). */
+  private readonly rows = new Map<string, DeviceRow>();
   private readonly statements = new Map<string, Statement>();
 
   constructor(
@@ -163,6 +165,7 @@ export class DeviceRegistry {
     const hash = await hashSecret(secret);
     inTransaction(this.db, () => {
       this.db.prepare('UPDATE devices SET secret_hash = ? WHERE id = ?').run(hash, id);
+      this.rows.delete(id);
       // Whoever had the old secret may have had the certificate's key too.
       this.db
         .prepare('UPDATE device_certificates SET revoked_at = ? WHERE device_id = ? AND revoked_at IS NULL')
@@ -192,6 +195,7 @@ export class DeviceRegistry {
     const device = this.require(id);
     const children = this.children(id);
     this.db.prepare('DELETE FROM devices WHERE id = ?').run(id);
+    this.rows.clear();
     this.verified.delete(id);
     for (const child of children) this.events.emit('device.removed', { deviceId: child.id });
     this.events.emit('device.removed', { deviceId: id });
@@ -199,7 +203,12 @@ export class DeviceRegistry {
   }
 
   get(id: string): Device | undefined {
-    const row = this.prepared('SELECT * FROM devices WHERE id = ?').get(id) as DeviceRow | undefined;
+    // Asked for every message: rows are kept in memory, and every write below forgets its row.
+    let row = this.rows.get(id);
+    if (!row) {
+      row = this.prepared('SELECT * FROM devices WHERE id = ?').get(id) as DeviceRow | undefined;
+      if (row) this.rows.set(id, row);
+    }
     return row ? this.toDevice(row) : undefined;
   }
 
@@ -299,6 +308,7 @@ export class DeviceRegistry {
     const changed = this.prepared(
       'UPDATE devices SET online = ?, last_seen = ? WHERE id = ? AND online != ?',
     ).run(online ? 1 : 0, at, id, online ? 1 : 0);
+    this.rows.delete(id);
     this.lastSeen.set(id, at);
     this.lastSeenWritten.set(id, this.clock.now());
     if (changed.changes > 0) this.events.emit('device.availability', { deviceId: id, online, at });
@@ -318,6 +328,7 @@ export class DeviceRegistry {
   /** Every device offline: at start (nothing is connected yet) and at stop. */
   markAllOffline(): void {
     this.db.prepare('UPDATE devices SET online = 0 WHERE online = 1').run();
+    this.rows.clear();
   }
 
   /** Writes the in-memory `lastSeen` times, on stop. */

@@ -75,6 +75,8 @@ export function ruleProblem(rule: NewRule, checks: RuleChecks): string | null {
 
 export class RuleRepository {
   private scopeStatements: { home: Statement; device: Statement } | undefined;
+  /** `forScope`'s answers; every write here empties it. */
+  private readonly byScope = new Map<string, Rule[]>();
 
   constructor(
     private readonly db: Db,
@@ -82,6 +84,7 @@ export class RuleRepository {
   ) {}
 
   create(rule: NewRule, origin: 'api' | 'config' = 'api', id = newId('rule')): Rule {
+    this.byScope.clear();
     const createdAt = new Date(this.clock.now()).toISOString();
     this.db
       .prepare(
@@ -120,7 +123,10 @@ export class RuleRepository {
 
   /** Rules that watch a scope (a device id, or `home`). */
   forScope(scope: string): Rule[] {
-    // Asked for every reading (device and home): prepared once, not per call (docs/performance.md).
+    // Asked for every reading (device and home), and rules change rarely: kept in memory per scope
+    // until a write here forgets them (docs/performance.md).
+    const cached = this.byScope.get(scope);
+    if (cached) return cached;
     this.scopeStatements ??= {
       home: this.db.prepare('SELECT * FROM energy_rules WHERE device_id IS NULL'),
       device: this.db.prepare('SELECT * FROM energy_rules WHERE device_id = ?'),
@@ -128,7 +134,9 @@ export class RuleRepository {
     const rows = (
       scope === 'home' ? this.scopeStatements.home.all() : this.scopeStatements.device.all(scope)
     ) as RuleRow[];
-    return rows.map(toRule);
+    const rules = rows.map(toRule);
+    this.byScope.set(scope, rules);
+    return rules;
   }
 
   delete(id: string): Rule {
@@ -136,12 +144,14 @@ export class RuleRepository {
     if (rule.origin === 'config') {
       throw new HubError('rule_in_config', `Rule ${id} comes from the settings file; remove it there`);
     }
+    this.byScope.clear();
     this.db.prepare('DELETE FROM energy_rules WHERE id = ?').run(id);
     return rule;
   }
 
   /** A removed device's rules go with it: they could never fire again. */
   deleteForDevice(deviceId: string): void {
+    this.byScope.clear();
     this.db.prepare('DELETE FROM energy_rules WHERE device_id = ?').run(deviceId);
   }
 
@@ -150,6 +160,7 @@ export class RuleRepository {
    * is unchanged keeps its id (and so its firings); an edited rule is a new rule.
    */
   syncConfig(rules: NewRule[]): void {
+    this.byScope.clear();
     this.db.transaction(() => {
       const wanted = new Map(rules.map((rule) => [configRuleId(rule), rule]));
       for (const existing of this.list().filter((rule) => rule.origin === 'config')) {
