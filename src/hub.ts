@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { AdminUsers } from './admin/admin-users.js';
 import { ensureAdminToken } from './admin-token.js';
 import { adminTokenResolver, merchantKeyResolver, type TokenResolver } from './api/plugins/auth.js';
-import { createHttpServer, lanToHttps } from './api/server.js';
+import { closePlainHttp, createHttpServer, lanToHttps, servePlainHttp } from './api/server.js';
 import type { ApiServices } from './api/services.js';
 import { EmbeddedBroker } from './broker/embedded-broker.js';
 import { loadCatalog, resolveCatalogFile } from './catalog/load.js';
@@ -63,9 +65,12 @@ interface Running {
   events: EventBus;
   registry: DeviceRegistry;
   transport: MqttTransport;
+  /** The API and web app: one fastify app; with TLS, its own server is the HTTPS one. */
   http: FastifyInstance;
-  /** HTTPS, when TLS is on: the same app with the hub's (or the household's) certificate. */
-  https: FastifyInstance | undefined;
+  /** Where plain HTTP is served: the app's own server, or with TLS a second listener into the app. */
+  plain: HttpServer;
+  /** HTTPS with the hub's (or the household's) certificate, when TLS is on. */
+  https: HttpsServer | undefined;
   tls: HubTls | undefined;
   adminTokenFile: string;
   ledger: Ledger;
@@ -334,20 +339,28 @@ export class Hub {
             }
           : undefined,
       };
-      const https = tls
-        ? await createHttpServer({ services, logger, https: tls.serverOptions() })
-        : undefined;
-      if (https && tls) {
-        const server = https.server as unknown as import('node:https').Server;
-        tls.onChange((options) => server.setSecureContext(options));
-        await https.listen({ host: settings.http.host, port: settings.http.httpsPort });
-      }
+      let https: HttpsServer | undefined;
       const http = await createHttpServer({
         services,
         logger,
-        redirectToHttps: https ? lanToHttps(() => serverPort(https, settings.http.httpsPort)) : undefined,
+        ...(tls
+          ? {
+              https: tls.serverOptions(),
+              redirectToHttps: lanToHttps(() => serverPort(https, settings.http.httpsPort)),
+            }
+          : {}),
       });
-      await http.listen({ host: settings.http.host, port: settings.http.port });
+      let plain: HttpServer;
+      if (tls) {
+        https = http.server as unknown as HttpsServer;
+        const server = https;
+        tls.onChange((options) => server.setSecureContext(options));
+        await http.listen({ host: settings.http.host, port: settings.http.httpsPort });
+        plain = await servePlainHttp(http, { host: settings.http.host, port: settings.http.port });
+      } else {
+        await http.listen({ host: settings.http.host, port: settings.http.port });
+        plain = http.server as unknown as HttpServer;
+      }
 
       this.running = {
         db,
@@ -355,6 +368,7 @@ export class Hub {
         registry,
         transport,
         http,
+        plain,
         adminTokenFile: adminToken.file,
         ledger,
         intents,
@@ -404,8 +418,8 @@ export class Hub {
     this.running = undefined;
     // Live event streams would hold the HTTP server open; end them, then stop taking requests.
     running.sse.close();
+    if (running.https) await closePlainHttp(running.plain);
     await running.http.close();
-    await running.https?.close();
     running.tls?.stop();
     clearInterval(running.sweeper);
     // Payments already approved finish with the provider before anything else closes.
@@ -456,8 +470,7 @@ export class Hub {
   }
 
   httpUrl(): string {
-    const address = this.require().http.server.address();
-    const port = typeof address === 'object' && address ? address.port : this.options.settings.http.port;
+    const port = serverPort(this.require().plain, this.options.settings.http.port);
     return `http://${this.options.settings.http.host}:${port}`;
   }
 
@@ -546,9 +559,9 @@ export class Hub {
   }
 }
 
-/** The port a fastify server bound (port 0 picks one), or `fallback` before it listens. */
-function serverPort(server: FastifyInstance, fallback: number): number {
-  const address = server.server.address();
+/** The port a server bound (port 0 picks one), or `fallback` before it listens. */
+function serverPort(server: HttpServer | HttpsServer | undefined, fallback: number): number {
+  const address = server?.address();
   return typeof address === 'object' && address ? address.port : fallback;
 }
 

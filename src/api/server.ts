@@ -1,3 +1,4 @@
+import { createServer as createPlainServer, type Server as HttpServer } from 'node:http';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
@@ -13,18 +14,19 @@ import type { ApiServices } from './services.js';
 export interface HttpServerOptions {
   services: ApiServices;
   logger: Logger;
-  /** Serve HTTPS with these options instead of plain HTTP. */
+  /** Serve HTTPS with these options instead of plain HTTP (see `servePlainHttp` for both). */
   https?: TlsOptions & SecureContextOptions;
   /**
-   * For the plain HTTP server when HTTPS runs: where to send a request that should use HTTPS
-   * instead (phones on the LAN), or undefined to serve it here (localhost, the CA download).
+   * For requests over plain HTTP when HTTPS runs: where to send one that should use HTTPS instead
+   * (phones on the LAN), or undefined to serve it here (localhost, the CA download).
    */
   redirectToHttps?: (request: { ip: string; url: string; hostname: string }) => string | undefined;
 }
 
 /**
- * One fastify server running the homepay app. The hub runs one for HTTP and, with TLS, one for
- * HTTPS; both register the same plugin with the same services, so they answer alike.
+ * The fastify app running homepay. With TLS its own server is HTTPS and `servePlainHttp` hands
+ * the plain listener's requests to the same app: one compiled set of routes, validators and
+ * serializers instead of two (a third of the hub's start, docs/performance.md).
  */
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const server = Fastify({
@@ -47,12 +49,42 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   const redirect = options.redirectToHttps;
   if (redirect) {
     server.addHook('onRequest', async (request, reply) => {
+      if (request.protocol === 'https') return;
       const target = redirect({ ip: request.ip, url: request.url, hostname: request.hostname });
       if (target) return reply.redirect(target, 308);
     });
   }
   await server.register(homepayApp, { services: options.services });
   return server as unknown as FastifyInstance;
+}
+
+/**
+ * A plain HTTP listener for an app whose own server is HTTPS: every request goes through the app's
+ * whole request handling (`fastify.routing`: hooks, routes, errors), and `request.protocol` says
+ * `http`, so the redirect to HTTPS and HSTS still tell the two apart.
+ */
+export async function servePlainHttp(
+  app: FastifyInstance,
+  listen: { host: string; port: number },
+): Promise<HttpServer> {
+  await app.ready();
+  const server = createPlainServer((request, response) => app.routing(request, response));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
+}
+
+/** Stops a plain listener: no new connections, idle keep-alive ones closed, busy ones finish. */
+export function closePlainHttp(server: HttpServer): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
 }
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
