@@ -36,10 +36,17 @@ interface FailureRecord {
 class FailureTable {
   private readonly records = new Map<string, FailureRecord>();
 
+  /**
+   * @param inFlightAlwaysCounts whether checks still running count as failures to be from the
+   *   start (a username: one device logs in once at a time), or only once the key has failed
+   *   (an address: a whole household behind one NAT, or every device after a hub restart, logs in
+   *   at once from one address, and that is no attack).
+   */
   constructor(
     private readonly threshold: number,
     private readonly settings: LoginThrottleSettings,
     private readonly maxTracked: number,
+    private readonly inFlightAlwaysCounts: boolean,
   ) {}
 
   get size(): number {
@@ -54,7 +61,8 @@ class FailureTable {
     if (now < record.blockedUntil) return record.blockedUntil - now;
     // Checks still running count as failures to be: a burst of guesses sent at once must not all
     // start before the first has failed. Past the threshold, one probe at a time.
-    if (record.inFlight >= Math.max(1, this.threshold - record.failures)) {
+    const suspect = this.inFlightAlwaysCounts || record.failures > 0;
+    if (suspect && record.inFlight >= Math.max(1, this.threshold - record.failures)) {
       return this.settings.backoffSeconds * 1000;
     }
     return 0;
@@ -131,8 +139,8 @@ export class LoginThrottle {
     private readonly clock: Clock,
     maxTracked = MAX_TRACKED,
   ) {
-    this.usernames = new FailureTable(settings.failuresPerUsername, settings, maxTracked);
-    this.addresses = new FailureTable(settings.failuresPerAddress, settings, maxTracked);
+    this.usernames = new FailureTable(settings.failuresPerUsername, settings, maxTracked, true);
+    this.addresses = new FailureTable(settings.failuresPerAddress, settings, maxTracked, false);
   }
 
   /** Records held, to show they stay bounded. */

@@ -77,9 +77,9 @@ const MqttSettings = Type.Object(
         }),
         maxChecksInFlight: Type.Integer({
           minimum: 1,
-          default: 32,
+          default: 256,
           description:
-            'Secret checks (scrypt, about 50 ms each) running at once; further logins get CONNACK 3 and retry',
+            'Secret checks (scrypt, about 50 ms each, four at a time) waiting or running at once; further logins get CONNACK 3 and retry',
         }),
       },
       { ...strict, description: 'Failed MQTT logins: a correct login resets the count' },

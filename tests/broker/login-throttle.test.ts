@@ -19,7 +19,7 @@ const DEFAULTS = {
   backoffSeconds: 1,
   maxBackoffSeconds: 300,
   forgetAfterSeconds: 900,
-  maxChecksInFlight: 32,
+  maxChecksInFlight: 256,
 };
 
 let hub: TestHub;
@@ -251,6 +251,19 @@ describe('login throttle', () => {
     expect(throttle.begin('dev_a', '10.0.0.9')).toMatchObject({ limitedBy: 'username' });
     for (const check of running) (check as LoginCheck).settle('passed');
     expect('settle' in throttle.begin('dev_a', '10.0.0.9')).toBe(true);
+  });
+
+  it('lets a whole household log in at once from one address (a NAT, a hub restart) until that address fails', () => {
+    const throttle = new LoginThrottle(DEFAULTS, new ManualClock());
+    // 100 devices' first logins at once: far past the 20 failures an address may have.
+    const storm = Array.from({ length: 100 }, (_, i) => throttle.begin(`dev_${i}`, '192.168.1.1'));
+    expect(storm.every((check) => 'settle' in check)).toBe(true);
+    for (const check of storm) (check as LoginCheck).settle('passed');
+    // Once the address has failed, checks still running count there too.
+    fail(throttle, 'dev_x', '192.168.1.2');
+    const burst = Array.from({ length: 40 }, (_, i) => throttle.begin(`dev_guess_${i}`, '192.168.1.2'));
+    expect(burst.filter((check) => 'settle' in check)).toHaveLength(19);
+    expect(burst.at(-1)).toMatchObject({ limitedBy: 'address' });
   });
 
   it('keeps a bounded number of records, dropping the oldest, and forgets idle ones', () => {
