@@ -3,7 +3,7 @@ import nacl from 'tweetnacl';
 import type { Clock } from '../clock.js';
 import { HubError } from '../errors.js';
 import { newId, newSecret } from '../ids.js';
-import { type Db, inTransaction } from '../store/database.js';
+import { type Db, inTransaction, prepared } from '../store/database.js';
 import { decodeBase64Exact } from './approval-message.js';
 
 export interface Phone {
@@ -56,12 +56,14 @@ export class Phones {
     const now = this.clock.now();
     const expiresAt = new Date(now + PAIRING_CODE_TTL_MS).toISOString();
     inTransaction(this.db, () => {
-      this.db
-        .prepare('UPDATE pairing_codes SET used_at = ? WHERE used_at IS NULL')
-        .run(new Date(now).toISOString());
-      this.db
-        .prepare('INSERT INTO pairing_codes (code_hash, expires_at, created_at) VALUES (?, ?, ?)')
-        .run(sha256(code), expiresAt, new Date(now).toISOString());
+      prepared(this.db, 'UPDATE pairing_codes SET used_at = ? WHERE used_at IS NULL').run(
+        new Date(now).toISOString(),
+      );
+      prepared(this.db, 'INSERT INTO pairing_codes (code_hash, expires_at, created_at) VALUES (?, ?, ?)').run(
+        sha256(code),
+        expiresAt,
+        new Date(now).toISOString(),
+      );
     });
     return { code, expiresAt };
   }
@@ -79,29 +81,31 @@ export class Phones {
     const nowIso = new Date(this.clock.now()).toISOString();
     return (
       inTransaction(this.db, () => {
-        const open = this.db
-          .prepare(
-            'SELECT code_hash, wrong_tries FROM pairing_codes WHERE used_at IS NULL AND expires_at > ? AND wrong_tries < ?',
-          )
-          .get(nowIso, PAIRING_MAX_WRONG_TRIES) as { code_hash: string; wrong_tries: number } | undefined;
+        const open = prepared(
+          this.db,
+          'SELECT code_hash, wrong_tries FROM pairing_codes WHERE used_at IS NULL AND expires_at > ? AND wrong_tries < ?',
+        ).get(nowIso, PAIRING_MAX_WRONG_TRIES) as { code_hash: string; wrong_tries: number } | undefined;
         const given = sha256(input.code.trim().toUpperCase());
         if (!open || open.code_hash !== given) {
           if (open)
-            this.db
-              .prepare('UPDATE pairing_codes SET wrong_tries = wrong_tries + 1 WHERE code_hash = ?')
-              .run(open.code_hash);
+            prepared(
+              this.db,
+              'UPDATE pairing_codes SET wrong_tries = wrong_tries + 1 WHERE code_hash = ?',
+            ).run(open.code_hash);
           // The wrong try must be counted even though we refuse: return the error instead of throwing,
           // which would roll the count back.
           return null;
         }
-        this.db
-          .prepare('UPDATE pairing_codes SET used_at = ? WHERE code_hash = ?')
-          .run(nowIso, open.code_hash);
+        prepared(this.db, 'UPDATE pairing_codes SET used_at = ? WHERE code_hash = ?').run(
+          nowIso,
+          open.code_hash,
+        );
         const phoneId = newId('ph');
         const token = `hpp_${newSecret(32)}`;
-        this.db
-          .prepare('INSERT INTO phones (id, name, public_key, token_hash, created_at) VALUES (?, ?, ?, ?, ?)')
-          .run(phoneId, name, input.publicKey, sha256(token), nowIso);
+        prepared(
+          this.db,
+          'INSERT INTO phones (id, name, public_key, token_hash, created_at) VALUES (?, ?, ?, ?, ?)',
+        ).run(phoneId, name, input.publicKey, sha256(token), nowIso);
         return { phoneId, token };
       }) ?? throwInvalidCode()
     );
@@ -110,19 +114,21 @@ export class Phones {
   /** The phone a bearer token belongs to, if it is not revoked. */
   phoneForToken(token: string): Phone | undefined {
     if (!token.startsWith('hpp_')) return undefined;
-    const row = this.db
-      .prepare('SELECT * FROM phones WHERE token_hash = ? AND revoked_at IS NULL')
-      .get(sha256(token)) as PhoneRow | undefined;
+    const row = prepared(this.db, 'SELECT * FROM phones WHERE token_hash = ? AND revoked_at IS NULL').get(
+      sha256(token),
+    ) as PhoneRow | undefined;
     return row ? toPhone(row) : undefined;
   }
 
   get(id: string): Phone | undefined {
-    const row = this.db.prepare('SELECT * FROM phones WHERE id = ?').get(id) as PhoneRow | undefined;
+    const row = prepared(this.db, 'SELECT * FROM phones WHERE id = ?').get(id) as PhoneRow | undefined;
     return row ? toPhone(row) : undefined;
   }
 
   list(): Phone[] {
-    return (this.db.prepare('SELECT * FROM phones ORDER BY created_at, id').all() as PhoneRow[]).map(toPhone);
+    return (prepared(this.db, 'SELECT * FROM phones ORDER BY created_at, id').all() as PhoneRow[]).map(
+      toPhone,
+    );
   }
 
   /** Paired phones that may still approve. */
@@ -131,9 +137,10 @@ export class Phones {
   }
 
   revoke(id: string): Phone {
-    const result = this.db
-      .prepare('UPDATE phones SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL')
-      .run(new Date(this.clock.now()).toISOString(), id);
+    const result = prepared(
+      this.db,
+      'UPDATE phones SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+    ).run(new Date(this.clock.now()).toISOString(), id);
     const phone = this.get(id);
     if (!phone) throw new HubError('phone_not_found', `No phone with id ${id}`);
     if (result.changes > 0) this.onRevoked(id);

@@ -11,7 +11,7 @@ import {
 import type { Clock } from '../clock.js';
 import { HubError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { Db } from '../store/database.js';
+import { type Db, prepared } from '../store/database.js';
 
 /** A credential as the phone and the admin see it: never its public key bytes. */
 export interface WebAuthnCredentialInfo {
@@ -161,22 +161,21 @@ export class WebAuthnCredentials implements ApprovalAssertionVerifier {
     }
     const { credential } = verification.registrationInfo;
     const nowIso = new Date(this.clock.now()).toISOString();
-    const result = this.db
-      .prepare(
-        `INSERT INTO webauthn_credentials (id, phone_id, name, public_key, counter, transports, rp_id, origin, created_at)
+    const result = prepared(
+      this.db,
+      `INSERT INTO webauthn_credentials (id, phone_id, name, public_key, counter, transports, rp_id, origin, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-      )
-      .run(
-        credential.id,
-        phoneId,
-        name.slice(0, 100),
-        Buffer.from(credential.publicKey),
-        credential.counter,
-        JSON.stringify(credential.transports ?? []),
-        rpId,
-        origin,
-        nowIso,
-      );
+    ).run(
+      credential.id,
+      phoneId,
+      name.slice(0, 100),
+      Buffer.from(credential.publicKey),
+      credential.counter,
+      JSON.stringify(credential.transports ?? []),
+      rpId,
+      origin,
+      nowIso,
+    );
     if (result.changes === 0) {
       throw new HubError('webauthn_registration_failed', 'This credential is already registered');
     }
@@ -198,9 +197,10 @@ export class WebAuthnCredentials implements ApprovalAssertionVerifier {
 
   remove(phoneId: string, credentialId: string): WebAuthnCredentialInfo {
     const info = this.require(phoneId, credentialId);
-    this.db
-      .prepare('DELETE FROM webauthn_credentials WHERE id = ? AND phone_id = ?')
-      .run(credentialId, phoneId);
+    prepared(this.db, 'DELETE FROM webauthn_credentials WHERE id = ? AND phone_id = ?').run(
+      credentialId,
+      phoneId,
+    );
     return info;
   }
 
@@ -213,9 +213,10 @@ export class WebAuthnCredentials implements ApprovalAssertionVerifier {
     if (!isAuthenticationResponse(assertion)) {
       throw new HubError('biometric_failed', 'The WebAuthn assertion is malformed');
     }
-    const row = this.db
-      .prepare('SELECT * FROM webauthn_credentials WHERE id = ? AND phone_id = ?')
-      .get(assertion.id, phoneId) as CredentialRow | undefined;
+    const row = prepared(this.db, 'SELECT * FROM webauthn_credentials WHERE id = ? AND phone_id = ?').get(
+      assertion.id,
+      phoneId,
+    ) as CredentialRow | undefined;
     if (!row) {
       throw new HubError('biometric_failed', 'This phone has not registered that WebAuthn credential');
     }
@@ -241,21 +242,25 @@ export class WebAuthnCredentials implements ApprovalAssertionVerifier {
     if (!verified.verified || !verified.authenticationInfo.userVerified) {
       throw new HubError('biometric_failed', 'The phone did not verify its user');
     }
-    this.db
-      .prepare('UPDATE webauthn_credentials SET counter = ?, last_used_at = ? WHERE id = ?')
-      .run(verified.authenticationInfo.newCounter, new Date(this.clock.now()).toISOString(), row.id);
+    prepared(this.db, 'UPDATE webauthn_credentials SET counter = ?, last_used_at = ? WHERE id = ?').run(
+      verified.authenticationInfo.newCounter,
+      new Date(this.clock.now()).toISOString(),
+      row.id,
+    );
   }
 
   private rows(phoneId: string): CredentialRow[] {
-    return this.db
-      .prepare('SELECT * FROM webauthn_credentials WHERE phone_id = ? ORDER BY created_at, id')
-      .all(phoneId) as CredentialRow[];
+    return prepared(
+      this.db,
+      'SELECT * FROM webauthn_credentials WHERE phone_id = ? ORDER BY created_at, id',
+    ).all(phoneId) as CredentialRow[];
   }
 
   private require(phoneId: string, credentialId: string): WebAuthnCredentialInfo {
-    const row = this.db
-      .prepare('SELECT * FROM webauthn_credentials WHERE id = ? AND phone_id = ?')
-      .get(credentialId, phoneId) as CredentialRow | undefined;
+    const row = prepared(this.db, 'SELECT * FROM webauthn_credentials WHERE id = ? AND phone_id = ?').get(
+      credentialId,
+      phoneId,
+    ) as CredentialRow | undefined;
     if (!row) throw new HubError('credential_not_found', 'This phone has no such WebAuthn credential');
     return toInfo(row);
   }

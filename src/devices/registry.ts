@@ -1,10 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Statement } from 'better-sqlite3';
 import type { Clock } from '../clock.js';
 import { HubError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import { newId, newSecret } from '../ids.js';
-import { type Db, inTransaction } from '../store/database.js';
+import { type Db, inTransaction, prepared } from '../store/database.js';
 import { checkIdentity, topicConflicts } from './profiles.js';
 import { hashSecret, verifySecret } from './secrets.js';
 import type { DeviceProfile } from './types.js';
@@ -53,7 +52,6 @@ export class DeviceRegistry {
   private readonly lastSeen = new Map<string, string>();
   /** Rows read by `get`, until a write here changes them (their `lastSeen` is the map above). */
   private readonly rows = new Map<string, DeviceRow>();
-  private readonly statements = new Map<string, Statement>();
 
   constructor(
     private readonly db: Db,
@@ -64,19 +62,6 @@ export class DeviceRegistry {
 
   profile(id: string): DeviceProfile | undefined {
     return this.profiles.get(id);
-  }
-
-  /**
-   * A statement prepared once: every device message looks its device up and notes it was seen,
-   * and preparing the SQL each time was 5% of the hub's energy ingest (docs/performance.md).
-   */
-  private prepared(sql: string): Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
   }
 
   async add(input: NewDevice): Promise<{ device: Device; secret: string }> {
@@ -185,7 +170,8 @@ export class DeviceRegistry {
 
   /** Whether a certificate (the CA already verified it) was issued to this device and still holds. */
   certificateInForce(deviceId: string, serial: string): boolean {
-    const row = this.prepared(
+    const row = prepared(
+      this.db,
       'SELECT 1 FROM device_certificates WHERE serial = ? AND device_id = ? AND revoked_at IS NULL',
     ).get(serial.toUpperCase(), deviceId);
     return row !== undefined;
@@ -206,7 +192,7 @@ export class DeviceRegistry {
     // Asked for every message: rows are kept in memory, and every write below forgets its row.
     let row = this.rows.get(id);
     if (!row) {
-      row = this.prepared('SELECT * FROM devices WHERE id = ?').get(id) as DeviceRow | undefined;
+      row = prepared(this.db, 'SELECT * FROM devices WHERE id = ?').get(id) as DeviceRow | undefined;
       if (row) this.rows.set(id, row);
     }
     return row ? this.toDevice(row) : undefined;
@@ -244,7 +230,7 @@ export class DeviceRegistry {
 
   /** A bridge's child, registered the first time the bridge speaks for it. */
   ensureChild(parent: Device, childIdentity: string): Device {
-    const existing = this.prepared('SELECT * FROM devices WHERE parent_id = ? AND identity = ?').get(
+    const existing = prepared(this.db, 'SELECT * FROM devices WHERE parent_id = ? AND identity = ?').get(
       parent.id,
       childIdentity,
     ) as DeviceRow | undefined;
@@ -298,14 +284,15 @@ export class DeviceRegistry {
   }
 
   private loginRow(username: string): DeviceRow | undefined {
-    return this.prepared('SELECT * FROM devices WHERE id = ? AND parent_id IS NULL').get(username) as
+    return prepared(this.db, 'SELECT * FROM devices WHERE id = ? AND parent_id IS NULL').get(username) as
       | DeviceRow
       | undefined;
   }
 
   setOnline(id: string, online: boolean): void {
     const at = new Date(this.clock.now()).toISOString();
-    const changed = this.prepared(
+    const changed = prepared(
+      this.db,
       'UPDATE devices SET online = ?, last_seen = ? WHERE id = ? AND online != ?',
     ).run(online ? 1 : 0, at, id, online ? 1 : 0);
     this.rows.delete(id);
@@ -320,7 +307,7 @@ export class DeviceRegistry {
     const at = new Date(now).toISOString();
     this.lastSeen.set(id, at);
     if (now - (this.lastSeenWritten.get(id) ?? 0) >= LAST_SEEN_WRITE_INTERVAL_MS) {
-      this.prepared('UPDATE devices SET last_seen = ? WHERE id = ?').run(at, id);
+      prepared(this.db, 'UPDATE devices SET last_seen = ? WHERE id = ?').run(at, id);
       this.lastSeenWritten.set(id, now);
     }
   }

@@ -188,7 +188,8 @@ export class EnergySpend {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
-    const applied: Array<{ deviceId: string; topic: string; notes: ReadingNote[]; crossings: Crossing[] }> = [];
+    const applied: Array<{ deviceId: string; topic: string; notes: ReadingNote[]; crossings: Crossing[] }> =
+      [];
     try {
       inTransaction(this.ctx.db, () => {
         for (const { event, heardAt } of batch) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Clock, isoNow } from '../clock.js';
 import { HubError } from '../errors.js';
 import { newId, newSecret } from '../ids.js';
-import type { Db } from '../store/database.js';
+import { type Db, prepared } from '../store/database.js';
 
 export interface Merchant {
   id: string;
@@ -46,20 +46,19 @@ export class MerchantKeys {
     if (input.webhookUrl !== undefined) assertWebhookUrl(input.webhookUrl);
     const id = newId('mch');
     const key = `hpm_${newSecret(32)}`;
-    this.db
-      .prepare(
-        `INSERT INTO merchants (id, name, category, key_hash, key_prefix, webhook_url, created_at)
+    prepared(
+      this.db,
+      `INSERT INTO merchants (id, name, category, key_hash, key_prefix, webhook_url, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        id,
-        input.name,
-        input.category ?? 'shopping',
-        digest(key),
-        key.slice(0, KEY_PREFIX_CHARS),
-        input.webhookUrl ?? null,
-        isoNow(this.clock),
-      );
+    ).run(
+      id,
+      input.name,
+      input.category ?? 'shopping',
+      digest(key),
+      key.slice(0, KEY_PREFIX_CHARS),
+      input.webhookUrl ?? null,
+      isoNow(this.clock),
+    );
     return { merchant: this.require(id), key };
   }
 
@@ -68,34 +67,37 @@ export class MerchantKeys {
     const merchant = this.require(id);
     if (merchant.revokedAt) throw new HubError('merchant_not_found', `Merchant ${id} was revoked`);
     const key = `hpm_${newSecret(32)}`;
-    this.db
-      .prepare('UPDATE merchants SET key_hash = ?, key_prefix = ? WHERE id = ?')
-      .run(digest(key), key.slice(0, KEY_PREFIX_CHARS), id);
+    prepared(this.db, 'UPDATE merchants SET key_hash = ?, key_prefix = ? WHERE id = ?').run(
+      digest(key),
+      key.slice(0, KEY_PREFIX_CHARS),
+      id,
+    );
     return { merchant: this.require(id), key };
   }
 
   setWebhook(id: string, webhookUrl: string | null): Merchant {
     this.require(id);
     if (webhookUrl !== null) assertWebhookUrl(webhookUrl);
-    this.db.prepare('UPDATE merchants SET webhook_url = ? WHERE id = ?').run(webhookUrl, id);
+    prepared(this.db, 'UPDATE merchants SET webhook_url = ? WHERE id = ?').run(webhookUrl, id);
     return this.require(id);
   }
 
   revoke(id: string): Merchant {
     this.require(id);
-    this.db
-      .prepare('UPDATE merchants SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?')
-      .run(isoNow(this.clock), id);
+    prepared(this.db, 'UPDATE merchants SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?').run(
+      isoNow(this.clock),
+      id,
+    );
     return this.require(id);
   }
 
   list(): Merchant[] {
-    const rows = this.db.prepare('SELECT * FROM merchants ORDER BY created_at, id').all() as MerchantRow[];
+    const rows = prepared(this.db, 'SELECT * FROM merchants ORDER BY created_at, id').all() as MerchantRow[];
     return rows.map(toMerchant);
   }
 
   get(id: string): Merchant | undefined {
-    const row = this.db.prepare('SELECT * FROM merchants WHERE id = ?').get(id) as MerchantRow | undefined;
+    const row = prepared(this.db, 'SELECT * FROM merchants WHERE id = ?').get(id) as MerchantRow | undefined;
     return row ? toMerchant(row) : undefined;
   }
 
@@ -108,9 +110,9 @@ export class MerchantKeys {
   /** The merchant a bearer key belongs to, unless revoked. */
   forKey(key: string): Merchant | undefined {
     if (!key.startsWith('hpm_')) return undefined;
-    const row = this.db
-      .prepare('SELECT * FROM merchants WHERE key_hash = ? AND revoked_at IS NULL')
-      .get(digest(key)) as MerchantRow | undefined;
+    const row = prepared(this.db, 'SELECT * FROM merchants WHERE key_hash = ? AND revoked_at IS NULL').get(
+      digest(key),
+    ) as MerchantRow | undefined;
     return row ? toMerchant(row) : undefined;
   }
 }

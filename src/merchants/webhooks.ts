@@ -4,7 +4,7 @@ import { newId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { Intent } from '../payments/intent.js';
 import type { IntentHooks } from '../payments/intent-hooks.js';
-import type { Db } from '../store/database.js';
+import { type Db, prepared } from '../store/database.js';
 import type { LedgerTransaction } from '../wallet/ledger.js';
 import type { TransactionRecord } from '../wallet/transaction-records.js';
 import type { MerchantKeys } from './merchant-keys.js';
@@ -116,12 +116,11 @@ export class MerchantWebhooks {
 
   /** A merchant's events not delivered yet (waiting, retrying, given up), oldest first. */
   undelivered(merchantId: string, limit = 100): MerchantEvent[] {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM merchant_events WHERE merchant_id = ? AND delivered_at IS NULL
+    const rows = prepared(
+      this.db,
+      `SELECT * FROM merchant_events WHERE merchant_id = ? AND delivered_at IS NULL
          ORDER BY created_at, id LIMIT ?`,
-      )
-      .all(merchantId, limit) as EventRow[];
+    ).all(merchantId, limit) as EventRow[];
     return rows.map(toEvent);
   }
 
@@ -148,11 +147,10 @@ export class MerchantWebhooks {
     let tried = 0;
     do {
       this.rerun = false;
-      const due = this.db
-        .prepare(
-          'SELECT * FROM merchant_events WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?',
-        )
-        .all(isoNow(this.clock), BATCH) as EventRow[];
+      const due = prepared(
+        this.db,
+        'SELECT * FROM merchant_events WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?',
+      ).all(isoNow(this.clock), BATCH) as EventRow[];
       await Promise.all(due.map((row) => this.attempt(row)));
       tried += due.length;
       if (due.length === BATCH) this.rerun = true;
@@ -165,7 +163,7 @@ export class MerchantWebhooks {
     const url = merchant && !merchant.revokedAt ? merchant.webhookUrl : null;
     if (!url) {
       // Nothing to call (no URL, or the merchant was revoked): the event waits to be listed.
-      this.db.prepare('UPDATE merchant_events SET next_attempt_at = NULL WHERE id = ?').run(row.id);
+      prepared(this.db, 'UPDATE merchant_events SET next_attempt_at = NULL WHERE id = ?').run(row.id);
       return;
     }
     const timestamp = Math.floor(this.clock.now() / 1000);
@@ -192,11 +190,10 @@ export class MerchantWebhooks {
     const attempts = row.attempts + 1;
     const now = this.clock.now();
     if (error === null) {
-      this.db
-        .prepare(
-          'UPDATE merchant_events SET attempts = ?, delivered_at = ?, next_attempt_at = NULL, last_error = NULL WHERE id = ?',
-        )
-        .run(attempts, new Date(now).toISOString(), row.id);
+      prepared(
+        this.db,
+        'UPDATE merchant_events SET attempts = ?, delivered_at = ?, next_attempt_at = NULL, last_error = NULL WHERE id = ?',
+      ).run(attempts, new Date(now).toISOString(), row.id);
       this.logger.debug({ eventId: row.id, merchantId: row.merchant_id, attempts }, 'webhook delivered');
       return;
     }
@@ -204,17 +201,17 @@ export class MerchantWebhooks {
     const deadline = Date.parse(row.created_at) + this.settings.retryHours * 3_600_000;
     const next = now + delay;
     if (next > deadline) {
-      this.db
-        .prepare(
-          'UPDATE merchant_events SET attempts = ?, next_attempt_at = NULL, gave_up_at = ?, last_error = ? WHERE id = ?',
-        )
-        .run(attempts, new Date(now).toISOString(), error, row.id);
+      prepared(
+        this.db,
+        'UPDATE merchant_events SET attempts = ?, next_attempt_at = NULL, gave_up_at = ?, last_error = ? WHERE id = ?',
+      ).run(attempts, new Date(now).toISOString(), error, row.id);
       this.logger.warn({ eventId: row.id, merchantId: row.merchant_id, attempts, error }, 'webhook given up');
       return;
     }
-    this.db
-      .prepare('UPDATE merchant_events SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?')
-      .run(attempts, new Date(next).toISOString(), error, row.id);
+    prepared(
+      this.db,
+      'UPDATE merchant_events SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?',
+    ).run(attempts, new Date(next).toISOString(), error, row.id);
     this.logger.info(
       { eventId: row.id, merchantId: row.merchant_id, attempts, error },
       'webhook failed; will retry',
@@ -239,12 +236,11 @@ export class MerchantWebhooks {
     const id = newId('evt');
     const createdAt = isoNow(this.clock);
     const payload = JSON.stringify({ id, type, createdAt, data });
-    this.db
-      .prepare(
-        `INSERT INTO merchant_events (id, merchant_id, dedupe_key, type, intent_id, payload, created_at, next_attempt_at)
+    prepared(
+      this.db,
+      `INSERT INTO merchant_events (id, merchant_id, dedupe_key, type, intent_id, payload, created_at, next_attempt_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING`,
-      )
-      .run(id, merchantId, dedupeKey, type, intentId, payload, createdAt, createdAt);
+    ).run(id, merchantId, dedupeKey, type, intentId, payload, createdAt, createdAt);
   }
 }
 

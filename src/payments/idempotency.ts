@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { HubError } from '../errors.js';
-import type { Db } from '../store/database.js';
+import { type Db, prepared } from '../store/database.js';
 
 /** SPEC asks for at least 24 h; two days leaves room for a client that retries the next day. */
 export const IDEMPOTENCY_KEY_RETENTION_MS = 48 * 3600_000;
@@ -15,9 +15,10 @@ export class IdempotencyKeys {
 
   /** The intent an earlier identical request created, or undefined when the key is new. */
   find(scope: string, key: string, request: unknown): string | undefined {
-    const row = this.db
-      .prepare('SELECT request_hash, intent_id FROM idempotency_keys WHERE scope = ? AND key = ?')
-      .get(scope, key) as { request_hash: string; intent_id: string } | undefined;
+    const row = prepared(
+      this.db,
+      'SELECT request_hash, intent_id FROM idempotency_keys WHERE scope = ? AND key = ?',
+    ).get(scope, key) as { request_hash: string; intent_id: string } | undefined;
     if (!row) return undefined;
     if (row.request_hash !== requestHash(request)) {
       throw new HubError(
@@ -29,15 +30,14 @@ export class IdempotencyKeys {
   }
 
   remember(scope: string, key: string, request: unknown, intentId: string, at: string): void {
-    this.db
-      .prepare(
-        'INSERT INTO idempotency_keys (scope, key, request_hash, intent_id, created_at) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(scope, key, requestHash(request), intentId, at);
+    prepared(
+      this.db,
+      'INSERT INTO idempotency_keys (scope, key, request_hash, intent_id, created_at) VALUES (?, ?, ?, ?, ?)',
+    ).run(scope, key, requestHash(request), intentId, at);
   }
 
   forgetOlderThan(cutoffIso: string): number {
-    return this.db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?').run(cutoffIso).changes;
+    return prepared(this.db, 'DELETE FROM idempotency_keys WHERE created_at < ?').run(cutoffIso).changes;
   }
 }
 

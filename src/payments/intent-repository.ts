@@ -1,4 +1,4 @@
-import type { Db } from '../store/database.js';
+import { type Db, prepared } from '../store/database.js';
 import type { Intent, IntentStatus, SourceKind } from './intent.js';
 
 interface IntentRow {
@@ -52,58 +52,57 @@ export class IntentRepository {
       category: intent.category,
       anomaly: intent.anomaly,
     });
-    this.db
-      .prepare(
-        `INSERT INTO intents (id, status, amount, currency, payee_id, payee_name, description, source_kind,
+    prepared(
+      this.db,
+      `INSERT INTO intents (id, status, amount, currency, payee_id, payee_name, description, source_kind,
            source_device_id, details, points_redeemed, points_earned, funding_source_id, challenge, expires_at,
            created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        intent.id,
-        intent.status,
-        intent.amount,
-        intent.currency,
-        intent.payee.id,
-        intent.payee.name,
-        intent.description,
-        intent.source.kind,
-        intent.source.deviceId ?? null,
-        details,
-        intent.pointsRedeemed,
-        intent.pointsEarned,
-        intent.fundingSourceId,
-        intent.challenge,
-        intent.expiresAt,
-        intent.createdAt,
-        intent.updatedAt,
-      );
+    ).run(
+      intent.id,
+      intent.status,
+      intent.amount,
+      intent.currency,
+      intent.payee.id,
+      intent.payee.name,
+      intent.description,
+      intent.source.kind,
+      intent.source.deviceId ?? null,
+      details,
+      intent.pointsRedeemed,
+      intent.pointsEarned,
+      intent.fundingSourceId,
+      intent.challenge,
+      intent.expiresAt,
+      intent.createdAt,
+      intent.updatedAt,
+    );
     this.addEvent(intent.id, null, intent.status, intent.createdAt, {});
   }
 
   get(id: string): StoredIntent | undefined {
-    const row = this.db.prepare('SELECT * FROM intents WHERE id = ?').get(id) as IntentRow | undefined;
+    const row = prepared(this.db, 'SELECT * FROM intents WHERE id = ?').get(id) as IntentRow | undefined;
     return row ? toIntent(row) : undefined;
   }
 
   list(filter: { status?: IntentStatus; limit?: number } = {}): StoredIntent[] {
     const rows = filter.status
-      ? this.db
-          .prepare('SELECT * FROM intents WHERE status = ? ORDER BY created_at DESC, id LIMIT ?')
-          .all(filter.status, filter.limit ?? 100)
-      : this.db
-          .prepare('SELECT * FROM intents ORDER BY created_at DESC, id LIMIT ?')
-          .all(filter.limit ?? 100);
+      ? prepared(this.db, 'SELECT * FROM intents WHERE status = ? ORDER BY created_at DESC, id LIMIT ?').all(
+          filter.status,
+          filter.limit ?? 100,
+        )
+      : prepared(this.db, 'SELECT * FROM intents ORDER BY created_at DESC, id LIMIT ?').all(
+          filter.limit ?? 100,
+        );
     return (rows as IntentRow[]).map(toIntent);
   }
 
   /** Intents still waiting for a phone whose time is up. */
   dueToExpire(nowIso: string): StoredIntent[] {
-    const rows = this.db
-      .prepare(
-        "SELECT * FROM intents WHERE status = 'requires_approval' AND expires_at <= ? ORDER BY expires_at",
-      )
-      .all(nowIso) as IntentRow[];
+    const rows = prepared(
+      this.db,
+      "SELECT * FROM intents WHERE status = 'requires_approval' AND expires_at <= ? ORDER BY expires_at",
+    ).all(nowIso) as IntentRow[];
     return rows.map(toIntent);
   }
 
@@ -124,27 +123,26 @@ export class IntentRepository {
     } = {},
     detail: Record<string, unknown> = {},
   ): boolean {
-    const result = this.db
-      .prepare(
-        `UPDATE intents SET status = ?, updated_at = ?,
+    const result = prepared(
+      this.db,
+      `UPDATE intents SET status = ?, updated_at = ?,
            last_error = CASE WHEN ? THEN ? ELSE last_error END,
            decided_by = COALESCE(?, decided_by),
            challenge_used_at = CASE WHEN ? THEN ? ELSE challenge_used_at END,
            points_earned = COALESCE(?, points_earned)
          WHERE id = ? AND status = ?`,
-      )
-      .run(
-        to,
-        at,
-        change.lastError !== undefined ? 1 : 0,
-        change.lastError ?? null,
-        change.decidedBy ?? null,
-        change.challengeUsed ? 1 : 0,
-        at,
-        change.pointsEarned ?? null,
-        id,
-        from,
-      );
+    ).run(
+      to,
+      at,
+      change.lastError !== undefined ? 1 : 0,
+      change.lastError ?? null,
+      change.decidedBy ?? null,
+      change.challengeUsed ? 1 : 0,
+      at,
+      change.pointsEarned ?? null,
+      id,
+      from,
+    );
     if (result.changes !== 1) return false;
     this.addEvent(id, from, to, at, detail);
     return true;
@@ -152,13 +150,14 @@ export class IntentRepository {
 
   /** Notes a problem on an intent without changing its state (e.g. a provider timeout while processing). */
   noteError(id: string, error: string, at: string): void {
-    this.db.prepare('UPDATE intents SET last_error = ?, updated_at = ? WHERE id = ?').run(error, at, id);
+    prepared(this.db, 'UPDATE intents SET last_error = ?, updated_at = ? WHERE id = ?').run(error, at, id);
   }
 
   events(id: string): IntentEvent[] {
-    const rows = this.db
-      .prepare('SELECT from_status, to_status, at, detail FROM intent_events WHERE intent_id = ? ORDER BY id')
-      .all(id) as Array<{
+    const rows = prepared(
+      this.db,
+      'SELECT from_status, to_status, at, detail FROM intent_events WHERE intent_id = ? ORDER BY id',
+    ).all(id) as Array<{
       from_status: IntentStatus | null;
       to_status: IntentStatus;
       at: string;
@@ -179,11 +178,10 @@ export class IntentRepository {
     at: string,
     detail: Record<string, unknown>,
   ): void {
-    this.db
-      .prepare(
-        'INSERT INTO intent_events (intent_id, from_status, to_status, at, detail) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(id, from, to, at, JSON.stringify(detail));
+    prepared(
+      this.db,
+      'INSERT INTO intent_events (intent_id, from_status, to_status, at, detail) VALUES (?, ?, ?, ?, ?)',
+    ).run(id, from, to, at, JSON.stringify(detail));
   }
 }
 

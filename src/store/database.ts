@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database, { type Statement } from 'better-sqlite3';
 import { migrate } from './migrations/index.js';
 
 export type Db = Database.Database;
@@ -28,4 +28,27 @@ export function openDatabase(file: string): Db {
  */
 export function inTransaction<T>(db: Db, work: () => T): T {
   return db.transaction(work).immediate();
+}
+
+const statementsByDb = new WeakMap<Db, Map<string, Statement>>();
+
+/**
+ * The prepared statement for `sql` on `db`, prepared once and kept. Preparing costs about as much
+ * as running a small statement, and an order or an approval runs dozens (docs/performance.md).
+ * Only for statements used as they come: one whose modes are changed (`safeIntegers`, `pluck`,
+ * `raw`) is shared by every caller with the same SQL, so prepare those with `db.prepare`.
+ * Dynamic SQL must come from a small set of texts (each one is kept).
+ */
+export function prepared(db: Db, sql: string): Statement {
+  let statements = statementsByDb.get(db);
+  if (!statements) {
+    statements = new Map();
+    statementsByDb.set(db, statements);
+  }
+  let statement = statements.get(sql);
+  if (!statement) {
+    statement = db.prepare(sql);
+    statements.set(sql, statement);
+  }
+  return statement;
 }

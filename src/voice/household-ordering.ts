@@ -1,5 +1,5 @@
 import { type Clock, isoNow } from '../clock.js';
-import type { Db } from '../store/database.js';
+import { type Db, prepared } from '../store/database.js';
 
 /** Whether any speaker of the home may order, and when someone last changed that. */
 export interface HouseholdOrderingState {
@@ -24,9 +24,10 @@ export class HouseholdOrdering {
   ) {}
 
   state(): HouseholdOrderingState {
-    const rows = this.db
-      .prepare('SELECT key, value FROM hub_facts WHERE key IN (?, ?)')
-      .all(ENABLED_KEY, CHANGED_KEY) as Array<{ key: string; value: string }>;
+    const rows = prepared(this.db, 'SELECT key, value FROM hub_facts WHERE key IN (?, ?)').all(
+      ENABLED_KEY,
+      CHANGED_KEY,
+    ) as Array<{ key: string; value: string }>;
     const facts = new Map(rows.map((row) => [row.key, row.value]));
     return { enabled: facts.get(ENABLED_KEY) !== 'false', changedAt: facts.get(CHANGED_KEY) ?? null };
   }
@@ -37,7 +38,8 @@ export class HouseholdOrdering {
 
   /** Sets the switch; setting it to what it already is changes nothing, not even `changedAt`. */
   set(enabled: boolean): HouseholdOrderingState {
-    const upsert = this.db.prepare(
+    const upsert = prepared(
+      this.db,
       'INSERT INTO hub_facts (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
     );
     this.db.transaction(() => {

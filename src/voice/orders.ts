@@ -1,5 +1,5 @@
 import type { IntentStatus } from '../payments/intent.js';
-import type { Db } from '../store/database.js';
+import { type Db, prepared } from '../store/database.js';
 import type { Lang } from './language.js';
 
 /** How the hub talks back to the device that ordered: its own `say` topic, or Hermes. */
@@ -53,25 +53,24 @@ export class OrderStore {
   constructor(private readonly db: Db) {}
 
   insert(order: Omit<VoiceOrder, 'status'>): void {
-    this.db
-      .prepare(
-        `INSERT INTO orders (id, device_id, session_id, utterance, intent_id, channel, site_id, lang, lines,
+    prepared(
+      this.db,
+      `INSERT INTO orders (id, device_id, session_id, utterance, intent_id, channel, site_id, lang, lines,
            amount, currency, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        order.id,
-        order.deviceId,
-        order.sessionId,
-        order.utterance,
-        order.intentId,
-        order.channel,
-        order.siteId,
-        order.lang,
-        JSON.stringify(order.lines),
-        order.amount,
-        order.currency,
-        order.createdAt,
-      );
+    ).run(
+      order.id,
+      order.deviceId,
+      order.sessionId,
+      order.utterance,
+      order.intentId,
+      order.channel,
+      order.siteId,
+      order.lang,
+      JSON.stringify(order.lines),
+      order.amount,
+      order.currency,
+      order.createdAt,
+    );
   }
 
   get(id: string): VoiceOrder | undefined {
@@ -87,17 +86,19 @@ export class OrderStore {
    * redelivery finds, and what "cancel" or "reorder" treat as one order.
    */
   bySession(deviceId: string, sessionId: string, utterance: string): VoiceOrder[] {
-    const rows = this.db
-      .prepare(`${SELECT} WHERE o.device_id = ? AND o.session_id = ? AND o.utterance = ? ORDER BY o.rowid`)
-      .all(deviceId, sessionId, utterance) as OrderRow[];
+    const rows = prepared(
+      this.db,
+      `${SELECT} WHERE o.device_id = ? AND o.session_id = ? AND o.utterance = ? ORDER BY o.rowid`,
+    ).all(deviceId, sessionId, utterance) as OrderRow[];
     return rows.map(toOrder);
   }
 
   /** How many orders a session already made (a second order in one session needs its own key). */
   countInSession(deviceId: string, sessionId: string): number {
-    const row = this.db
-      .prepare('SELECT count(*) AS n FROM orders WHERE device_id = ? AND session_id = ?')
-      .get(deviceId, sessionId) as { n: number };
+    const row = prepared(
+      this.db,
+      'SELECT count(*) AS n FROM orders WHERE device_id = ? AND session_id = ?',
+    ).get(deviceId, sessionId) as { n: number };
     return row.n;
   }
 
@@ -119,27 +120,27 @@ export class OrderStore {
   /** What this device ordered since `sinceIso` that is paid or may still be. */
   amountSince(deviceId: string, sinceIso: string): number {
     const placeholders = COUNTED.map(() => '?').join(', ');
-    const row = this.db
-      .prepare(
-        `SELECT COALESCE(SUM(o.amount), 0) AS total FROM orders o JOIN intents i ON i.id = o.intent_id
+    const row = prepared(
+      this.db,
+      `SELECT COALESCE(SUM(o.amount), 0) AS total FROM orders o JOIN intents i ON i.id = o.intent_id
          WHERE o.device_id = ? AND o.created_at >= ? AND i.status IN (${placeholders})`,
-      )
-      .get(deviceId, sinceIso, ...COUNTED) as { total: number };
+    ).get(deviceId, sinceIso, ...COUNTED) as { total: number };
     return row.total;
   }
 
   list(filter: { deviceId?: string; limit?: number } = {}): VoiceOrder[] {
     const limit = Math.min(Math.max(filter.limit ?? 100, 1), 500);
     const rows = filter.deviceId
-      ? this.db
-          .prepare(`${SELECT} WHERE o.device_id = ? ORDER BY o.created_at DESC, o.rowid DESC LIMIT ?`)
-          .all(filter.deviceId, limit)
-      : this.db.prepare(`${SELECT} ORDER BY o.created_at DESC, o.rowid DESC LIMIT ?`).all(limit);
+      ? prepared(
+          this.db,
+          `${SELECT} WHERE o.device_id = ? ORDER BY o.created_at DESC, o.rowid DESC LIMIT ?`,
+        ).all(filter.deviceId, limit)
+      : prepared(this.db, `${SELECT} ORDER BY o.created_at DESC, o.rowid DESC LIMIT ?`).all(limit);
     return (rows as OrderRow[]).map(toOrder);
   }
 
   private one(sql: string, ...params: unknown[]): VoiceOrder | undefined {
-    const row = this.db.prepare(sql).get(...params) as OrderRow | undefined;
+    const row = prepared(this.db, sql).get(...params) as OrderRow | undefined;
     return row ? toOrder(row) : undefined;
   }
 }

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { yuan } from '../money.js';
 import type { Intent, IntentAnomaly } from '../payments/intent.js';
-import type { Db } from '../store/database.js';
+import { type Db, prepared } from '../store/database.js';
 import { localTime } from '../time/zoned-time.js';
 import { categoryName } from './categories.js';
 
@@ -51,13 +51,12 @@ export class AnomalyRules {
     const rule = this.settings.amountSpike;
     if (!rule.enabled || !intent.category) return undefined;
     const since = new Date(this.clock.now() - rule.lookbackDays * 86_400_000).toISOString();
-    const history = this.db
-      .prepare(
-        `SELECT COUNT(*) AS n, COALESCE(SUM(amount), 0) AS total FROM intents
+    const history = prepared(
+      this.db,
+      `SELECT COUNT(*) AS n, COALESCE(SUM(amount), 0) AS total FROM intents
          WHERE status = 'succeeded' AND created_at >= ? AND json_extract(details, '$.category') = ?
            AND source_kind NOT IN ('topup', 'withdrawal')`,
-      )
-      .get(since, intent.category) as { n: number; total: number };
+    ).get(since, intent.category) as { n: number; total: number };
     if (history.n < rule.minHistory) return undefined;
     // amount > multiple * (total / n), in integers: amount * n * 100 > multiple% * total.
     const multiplePercent = Math.round(rule.multiple * 100);
@@ -75,9 +74,10 @@ export class AnomalyRules {
     const rule = this.settings.burst;
     if (!rule.enabled) return undefined;
     const since = new Date(this.clock.now() - rule.windowMinutes * 60_000).toISOString();
-    const row = this.db
-      .prepare("SELECT COUNT(*) AS n FROM intents WHERE created_at >= ? AND source_kind != 'topup'")
-      .get(since) as { n: number };
+    const row = prepared(
+      this.db,
+      "SELECT COUNT(*) AS n FROM intents WHERE created_at >= ? AND source_kind != 'topup'",
+    ).get(since) as { n: number };
     if (row.n < rule.maxIntents) return undefined;
     return {
       rule: 'burst',
@@ -92,9 +92,10 @@ export class AnomalyRules {
     const local = localTime(this.clock.now(), this.timeZone);
     const minute = local.hour * 60 + local.minute;
     if (!inWindow(minute, toMinutes(rule.from), toMinutes(rule.to))) return undefined;
-    const paidBefore = this.db
-      .prepare("SELECT 1 FROM intents WHERE payee_id = ? AND status = 'succeeded' LIMIT 1")
-      .get(intent.payee.id);
+    const paidBefore = prepared(
+      this.db,
+      "SELECT 1 FROM intents WHERE payee_id = ? AND status = 'succeeded' LIMIT 1",
+    ).get(intent.payee.id);
     if (paidBefore) return undefined;
     const time = `${String(local.hour).padStart(2, '0')}:${String(local.minute).padStart(2, '0')}`;
     return {

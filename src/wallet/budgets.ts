@@ -1,7 +1,7 @@
 import { type Clock, isoNow } from '../clock.js';
 import { HubError } from '../errors.js';
 import { yuan } from '../money.js';
-import { type Db, inTransaction } from '../store/database.js';
+import { type Db, inTransaction, prepared } from '../store/database.js';
 import { parseMonth } from './calendar.js';
 import { categoryName } from './categories.js';
 import type { Spending } from './spending.js';
@@ -60,31 +60,29 @@ export class Budgets {
     const alertPercents = [...new Set(input.alertPercents ?? this.settings.alertPercents)].sort(
       (a, b) => a - b,
     );
-    this.db
-      .prepare(
-        `INSERT INTO budgets (category, month, amount, alert_percents, updated_at) VALUES (?, ?, ?, ?, ?)
+    prepared(
+      this.db,
+      `INSERT INTO budgets (category, month, amount, alert_percents, updated_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(category, month) DO UPDATE SET amount = excluded.amount,
            alert_percents = excluded.alert_percents, updated_at = excluded.updated_at`,
-      )
-      .run(input.category, month, input.amount, JSON.stringify(alertPercents), isoNow(this.clock));
+    ).run(input.category, month, input.amount, JSON.stringify(alertPercents), isoNow(this.clock));
     return { category: input.category, month, amount: input.amount, alertPercents, origin: 'api' };
   }
 
   remove(category: string, month = '*'): boolean {
     return (
-      this.db.prepare('DELETE FROM budgets WHERE category = ? AND month = ?').run(category, month).changes ===
-      1
+      prepared(this.db, 'DELETE FROM budgets WHERE category = ? AND month = ?').run(category, month)
+        .changes === 1
     );
   }
 
   /** The budget that applies to a category in a month: its own, else every month's, else config. */
   budgetFor(category: string, month: string): Budget | undefined {
-    const row = this.db
-      .prepare(
-        `SELECT category, month, amount, alert_percents FROM budgets WHERE category = ? AND month IN (?, '*')
+    const row = prepared(
+      this.db,
+      `SELECT category, month, amount, alert_percents FROM budgets WHERE category = ? AND month IN (?, '*')
          ORDER BY month = '*' LIMIT 1`,
-      )
-      .get(category, month) as
+    ).get(category, month) as
       | { category: string; month: string; amount: number; alert_percents: string }
       | undefined;
     if (row) {
@@ -111,9 +109,9 @@ export class Budgets {
   /** Every category with a budget in `month`, with what was spent against it. */
   status(month: string): BudgetStatus[] {
     const categories = new Set<string>(Object.keys(this.settings.monthly));
-    const rows = this.db
-      .prepare("SELECT DISTINCT category FROM budgets WHERE month IN (?, '*')")
-      .all(month) as Array<{ category: string }>;
+    const rows = prepared(this.db, "SELECT DISTINCT category FROM budgets WHERE month IN (?, '*')").all(
+      month,
+    ) as Array<{ category: string }>;
     for (const row of rows) categories.add(row.category);
     const spent = this.spending.byCategory(month);
     const out: BudgetStatus[] = [];
@@ -145,12 +143,11 @@ export class Budgets {
       const fresh: BudgetAlert[] = [];
       for (const percent of budget.alertPercents) {
         if (spent * 100 < percent * budget.amount) continue;
-        const inserted = this.db
-          .prepare(
-            `INSERT INTO budget_alerts (category, month, percent, spent, budget, created_at) VALUES (?, ?, ?, ?, ?, ?)
+        const inserted = prepared(
+          this.db,
+          `INSERT INTO budget_alerts (category, month, percent, spent, budget, created_at) VALUES (?, ?, ?, ?, ?, ?)
              ON CONFLICT DO NOTHING`,
-          )
-          .run(category, month, percent, spent, budget.amount, isoNow(this.clock));
+        ).run(category, month, percent, spent, budget.amount, isoNow(this.clock));
         if (inserted.changes === 0) continue;
         const name = categoryName(category);
         fresh.push({
@@ -168,9 +165,10 @@ export class Budgets {
   }
 
   private alertsSent(category: string, month: string): number[] {
-    const rows = this.db
-      .prepare('SELECT percent FROM budget_alerts WHERE category = ? AND month = ? ORDER BY percent')
-      .all(category, month) as Array<{ percent: number }>;
+    const rows = prepared(
+      this.db,
+      'SELECT percent FROM budget_alerts WHERE category = ? AND month = ? ORDER BY percent',
+    ).all(category, month) as Array<{ percent: number }>;
     return rows.map((row) => row.percent);
   }
 }

@@ -2,7 +2,7 @@ import { type Clock, isoNow } from '../clock.js';
 import { HubError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { PaymentProvider } from '../payments/provider/provider.js';
-import type { Db } from '../store/database.js';
+import { type Db, prepared } from '../store/database.js';
 import { type Bank, bankByCode, bankFromBin } from './bank-bins.js';
 import { last4, luhnValid, normalizeCardNumber } from './card-number.js';
 
@@ -101,29 +101,29 @@ export class FundingSources {
     const isCard = input.kind === 'debit_card' || input.kind === 'credit_card';
     const fields = isCard ? await this.tokenizeCard(input, holder) : await this.linkAccount(input);
     const id = newId('fs');
-    this.db
-      .prepare(
-        `INSERT INTO funding_sources (id, kind, bank, last4, account, holder, token, status, created_at)
+    prepared(
+      this.db,
+      `INSERT INTO funding_sources (id, kind, bank, last4, account, holder, token, status, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?)`,
-      )
-      .run(
-        id,
-        input.kind,
-        fields.bank,
-        fields.last4,
-        fields.account,
-        holder,
-        this.secrets.seal(fields.token),
-        isoNow(this.clock),
-      );
+    ).run(
+      id,
+      input.kind,
+      fields.bank,
+      fields.last4,
+      fields.account,
+      holder,
+      this.secrets.seal(fields.token),
+      isoNow(this.clock),
+    );
     return this.require(id);
   }
 
   /** Every source not removed, oldest first: what can pay or be released. */
   list(): FundingSource[] {
-    const rows = this.db
-      .prepare("SELECT * FROM funding_sources WHERE status != 'removed' ORDER BY created_at, id")
-      .all() as FundingSourceRow[];
+    const rows = prepared(
+      this.db,
+      "SELECT * FROM funding_sources WHERE status != 'removed' ORDER BY created_at, id",
+    ).all() as FundingSourceRow[];
     return rows.map(toPublic);
   }
 
@@ -183,13 +183,13 @@ export class FundingSources {
       throw new HubError('funding_source_removed', `Funding source ${id} was removed`);
     }
     if (current.status === status) return current;
-    this.db.prepare('UPDATE funding_sources SET status = ? WHERE id = ?').run(status, id);
+    prepared(this.db, 'UPDATE funding_sources SET status = ? WHERE id = ?').run(status, id);
     this.onChange({ id, from: current.status, to: status, ...(reason ? { reason } : {}) });
     return { ...current, status };
   }
 
   private row(id: string): FundingSourceRow | undefined {
-    return this.db.prepare('SELECT * FROM funding_sources WHERE id = ?').get(id) as
+    return prepared(this.db, 'SELECT * FROM funding_sources WHERE id = ?').get(id) as
       | FundingSourceRow
       | undefined;
   }

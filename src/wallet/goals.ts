@@ -3,7 +3,7 @@ import { HubError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { Intent } from '../payments/intent.js';
-import { type Db, inTransaction } from '../store/database.js';
+import { type Db, inTransaction, prepared } from '../store/database.js';
 import { localTime } from '../time/zoned-time.js';
 import { type Ledger, WALLET_ACCOUNT } from './ledger.js';
 
@@ -58,12 +58,11 @@ export class Goals {
     }
     const id = newId('goal');
     inTransaction(this.db, () => {
-      this.db
-        .prepare(
-          `INSERT INTO goals (id, name, target, target_date, round_up_to, status, created_at)
+      prepared(
+        this.db,
+        `INSERT INTO goals (id, name, target, target_date, round_up_to, status, created_at)
            VALUES (?, ?, ?, ?, ?, 'active', ?)`,
-        )
-        .run(id, input.name, input.target, input.targetDate, input.roundUpTo ?? null, isoNow(this.clock));
+      ).run(id, input.name, input.target, input.targetDate, input.roundUpTo ?? null, isoNow(this.clock));
       // A goal account behaves like the wallet: it may not go below zero.
       this.ledger.ensureAccount(goalAccount(id), 'wallet', `Goal: ${input.name}`);
     });
@@ -71,12 +70,12 @@ export class Goals {
   }
 
   list(): Goal[] {
-    const rows = this.db.prepare('SELECT * FROM goals ORDER BY created_at, id').all() as GoalRow[];
+    const rows = prepared(this.db, 'SELECT * FROM goals ORDER BY created_at, id').all() as GoalRow[];
     return rows.map((row) => this.toGoal(row));
   }
 
   require(id: string): Goal {
-    const row = this.db.prepare('SELECT * FROM goals WHERE id = ?').get(id) as GoalRow | undefined;
+    const row = prepared(this.db, 'SELECT * FROM goals WHERE id = ?').get(id) as GoalRow | undefined;
     if (!row) throw new HubError('goal_not_found', `No goal with id ${id}`);
     return this.toGoal(row);
   }
@@ -106,9 +105,10 @@ export class Goals {
     const goal = this.require(id);
     inTransaction(this.db, () => {
       if (goal.saved > 0) this.transfer(id, goal.saved, 'out');
-      this.db
-        .prepare("UPDATE goals SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'active'")
-        .run(isoNow(this.clock), id);
+      prepared(
+        this.db,
+        "UPDATE goals SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'active'",
+      ).run(isoNow(this.clock), id);
     });
     return this.require(id);
   }
@@ -121,13 +121,12 @@ export class Goals {
   roundUp(intent: Intent): number {
     if (intent.status !== 'succeeded' || ['topup', 'withdrawal'].includes(intent.source.kind)) return 0;
     return inTransaction(this.db, () => {
-      const row = this.db
-        .prepare(
-          "SELECT * FROM goals WHERE status = 'active' AND round_up_to IS NOT NULL ORDER BY created_at, id LIMIT 1",
-        )
-        .get() as GoalRow | undefined;
+      const row = prepared(
+        this.db,
+        "SELECT * FROM goals WHERE status = 'active' AND round_up_to IS NOT NULL ORDER BY created_at, id LIMIT 1",
+      ).get() as GoalRow | undefined;
       if (!row?.round_up_to) return 0;
-      const done = this.db.prepare('SELECT 1 FROM goal_round_ups WHERE intent_id = ?').get(intent.id);
+      const done = prepared(this.db, 'SELECT 1 FROM goal_round_ups WHERE intent_id = ?').get(intent.id);
       const amount = (row.round_up_to - (intent.amount % row.round_up_to)) % row.round_up_to;
       if (done || amount === 0) return 0;
       if (this.ledger.available(WALLET_ACCOUNT) < amount) {
@@ -142,11 +141,10 @@ export class Goals {
           { accountId: goalAccount(row.id), amount },
         ],
       });
-      this.db
-        .prepare(
-          'INSERT INTO goal_round_ups (intent_id, goal_id, amount, transaction_id, created_at) VALUES (?, ?, ?, ?, ?)',
-        )
-        .run(intent.id, row.id, amount, tx.id, isoNow(this.clock));
+      prepared(
+        this.db,
+        'INSERT INTO goal_round_ups (intent_id, goal_id, amount, transaction_id, created_at) VALUES (?, ?, ?, ?, ?)',
+      ).run(intent.id, row.id, amount, tx.id, isoNow(this.clock));
       return amount;
     });
   }

@@ -1,11 +1,12 @@
 import type { Clock } from '../clock.js';
 import { HubError } from '../errors.js';
 import { newId } from '../ids.js';
-import type { Db } from '../store/database.js';
+import { type Db, prepared } from '../store/database.js';
 
 /**
  * The double-entry ledger (docs/ledger.md states its guarantees). Every movement of money is a
- * transaction of postings that sum to zero; balances are sums of postings, never stored; the
+ * transaction of postings that sum to zero; an account's balance is the sum of its postings, kept
+ * by the database as each posting is inserted (migration 9), and postings are never edited; the
  * household wallet never goes below zero counting pending holds; a mistake is corrected by a
  * reversing transaction, never an edit.
  *
@@ -53,29 +54,30 @@ export class Ledger {
 
   /** Creates an account the first time it is needed; outside accounts may go negative. */
   ensureAccount(id: string, kind: AccountKind, name: string): void {
-    this.db
-      .prepare(
-        `INSERT INTO ledger_accounts (id, kind, name, currency, may_go_negative) VALUES (?, ?, ?, ?, ?)
+    prepared(
+      this.db,
+      `INSERT INTO ledger_accounts (id, kind, name, currency, may_go_negative) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(id) DO NOTHING`,
-      )
-      .run(id, kind, name, this.currency, kind === 'wallet' ? 0 : 1);
+    ).run(id, kind, name, this.currency, kind === 'wallet' ? 0 : 1);
   }
 
-  /** Sum of postings: the money the account holds. */
+  /**
+   * The money the account holds: the sum of its postings, kept as a running balance by the
+   * database (migration 9's trigger adds each posting as it is inserted).
+   */
   balance(accountId: string): number {
-    const row = this.db
-      .prepare('SELECT COALESCE(SUM(amount), 0) AS total FROM ledger_postings WHERE account_id = ?')
-      .get(accountId) as { total: number };
-    return row.total;
+    const row = prepared(this.db, 'SELECT balance FROM ledger_accounts WHERE id = ?').get(accountId) as
+      | { balance: number }
+      | undefined;
+    return row?.balance ?? 0;
   }
 
   /** Money reserved by intents that are waiting for approval or settlement. */
   held(accountId: string): number {
-    const row = this.db
-      .prepare(
-        "SELECT COALESCE(SUM(amount), 0) AS total FROM ledger_holds WHERE account_id = ? AND status = 'pending'",
-      )
-      .get(accountId) as { total: number };
+    const row = prepared(
+      this.db,
+      "SELECT COALESCE(SUM(amount), 0) AS total FROM ledger_holds WHERE account_id = ? AND status = 'pending'",
+    ).get(accountId) as { total: number };
     return row.total;
   }
 
@@ -92,17 +94,17 @@ export class Ledger {
         `The wallet has ${this.available(accountId)} available, ${amount} needed`,
       );
     }
-    this.db
-      .prepare(
-        `INSERT INTO ledger_holds (id, intent_id, account_id, amount, status, created_at) VALUES (?, ?, ?, ?, 'pending', ?)`,
-      )
-      .run(newId('hold'), intentId, accountId, amount, this.now());
+    prepared(
+      this.db,
+      `INSERT INTO ledger_holds (id, intent_id, account_id, amount, status, created_at) VALUES (?, ?, ?, ?, 'pending', ?)`,
+    ).run(newId('hold'), intentId, accountId, amount, this.now());
   }
 
   holdOf(intentId: string): { accountId: string; amount: number; status: HoldStatus } | undefined {
-    return this.db
-      .prepare('SELECT account_id AS accountId, amount, status FROM ledger_holds WHERE intent_id = ?')
-      .get(intentId) as { accountId: string; amount: number; status: HoldStatus } | undefined;
+    return prepared(
+      this.db,
+      'SELECT account_id AS accountId, amount, status FROM ledger_holds WHERE intent_id = ?',
+    ).get(intentId) as { accountId: string; amount: number; status: HoldStatus } | undefined;
   }
 
   /**
@@ -147,19 +149,19 @@ export class Ledger {
 
     const id = newId('tx');
     const createdAt = this.now();
-    this.db
-      .prepare(
-        'INSERT INTO ledger_transactions (id, kind, intent_id, reverses, description, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        id,
-        transaction.kind,
-        transaction.intentId ?? null,
-        transaction.reverses ?? null,
-        transaction.description,
-        createdAt,
-      );
-    const insert = this.db.prepare(
+    prepared(
+      this.db,
+      'INSERT INTO ledger_transactions (id, kind, intent_id, reverses, description, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(
+      id,
+      transaction.kind,
+      transaction.intentId ?? null,
+      transaction.reverses ?? null,
+      transaction.description,
+      createdAt,
+    );
+    const insert = prepared(
+      this.db,
       'INSERT INTO ledger_postings (transaction_id, account_id, amount) VALUES (?, ?, ?)',
     );
     for (const posting of postings) insert.run(id, posting.accountId, posting.amount);
@@ -218,23 +220,24 @@ export class Ledger {
   }
 
   transaction(id: string): LedgerTransaction | undefined {
-    const row = this.db.prepare('SELECT * FROM ledger_transactions WHERE id = ?').get(id) as
+    const row = prepared(this.db, 'SELECT * FROM ledger_transactions WHERE id = ?').get(id) as
       | TransactionRow
       | undefined;
     return row ? this.withPostings(row) : undefined;
   }
 
   transactionsOfIntent(intentId: string): LedgerTransaction[] {
-    const rows = this.db
-      .prepare('SELECT * FROM ledger_transactions WHERE intent_id = ? ORDER BY created_at, id')
-      .all(intentId) as TransactionRow[];
+    const rows = prepared(
+      this.db,
+      'SELECT * FROM ledger_transactions WHERE intent_id = ? ORDER BY created_at, id',
+    ).all(intentId) as TransactionRow[];
     return rows.map((row) => this.withPostings(row));
   }
 
   private reversedAmount(transactionId: string): number {
-    const reversals = this.db
-      .prepare('SELECT id FROM ledger_transactions WHERE reverses = ?')
-      .all(transactionId) as Array<{ id: string }>;
+    const reversals = prepared(this.db, 'SELECT id FROM ledger_transactions WHERE reverses = ?').all(
+      transactionId,
+    ) as Array<{ id: string }>;
     let sum = 0;
     for (const { id } of reversals) {
       for (const p of this.withPostings({ id } as TransactionRow).postings) if (p.amount > 0) sum += p.amount;
@@ -243,11 +246,10 @@ export class Ledger {
   }
 
   private withPostings(row: TransactionRow): LedgerTransaction {
-    const postings = this.db
-      .prepare(
-        'SELECT account_id AS accountId, amount FROM ledger_postings WHERE transaction_id = ? ORDER BY id',
-      )
-      .all(row.id) as Posting[];
+    const postings = prepared(
+      this.db,
+      'SELECT account_id AS accountId, amount FROM ledger_postings WHERE transaction_id = ? ORDER BY id',
+    ).all(row.id) as Posting[];
     return {
       id: row.id,
       kind: row.kind,
@@ -260,18 +262,17 @@ export class Ledger {
   }
 
   private resolveHold(intentId: string, to: 'posted' | 'voided'): boolean {
-    const result = this.db
-      .prepare(
-        "UPDATE ledger_holds SET status = ?, resolved_at = ? WHERE intent_id = ? AND status = 'pending'",
-      )
-      .run(to, this.now(), intentId);
+    const result = prepared(
+      this.db,
+      "UPDATE ledger_holds SET status = ?, resolved_at = ? WHERE intent_id = ? AND status = 'pending'",
+    ).run(to, this.now(), intentId);
     return result.changes === 1;
   }
 
   private mayGoNegative(accountId: string): boolean {
-    const row = this.db.prepare('SELECT may_go_negative FROM ledger_accounts WHERE id = ?').get(accountId) as
-      | { may_go_negative: number }
-      | undefined;
+    const row = prepared(this.db, 'SELECT may_go_negative FROM ledger_accounts WHERE id = ?').get(
+      accountId,
+    ) as { may_go_negative: number } | undefined;
     if (!row) throw new HubError('internal_error', `No ledger account ${accountId}`);
     return row.may_go_negative === 1;
   }

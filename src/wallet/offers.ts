@@ -6,7 +6,7 @@ import { type Clock, isoNow } from '../clock.js';
 import { describeSchemaError } from '../config/load.js';
 import { HubError } from '../errors.js';
 import { newId } from '../ids.js';
-import type { Db } from '../store/database.js';
+import { type Db, prepared } from '../store/database.js';
 
 /**
  * Ecosystem offers (`config/offers.yaml`): a percentage or a fixed amount off each unit of the
@@ -143,33 +143,30 @@ export class Offers {
   /** Units left of a limited offer (`Infinity` when unlimited): its quantity minus claims not released. */
   remaining(offer: Offer): number {
     if (offer.quantity === undefined) return Number.POSITIVE_INFINITY;
-    const row = this.db
-      .prepare(
-        "SELECT COALESCE(SUM(quantity), 0) AS taken FROM offer_claims WHERE offer_id = ? AND status != 'released'",
-      )
-      .get(offer.id) as { taken: number };
+    const row = prepared(
+      this.db,
+      "SELECT COALESCE(SUM(quantity), 0) AS taken FROM offer_claims WHERE offer_id = ? AND status != 'released'",
+    ).get(offer.id) as { taken: number };
     return Math.max(0, offer.quantity - row.taken);
   }
 
   /** Takes `quantity` units for an order; linked to its intent now or when the intent is created. */
   claim(offerId: string, quantity: number, intentId?: string): string {
     const id = newId('claim');
-    this.db
-      .prepare(
-        'INSERT INTO offer_claims (id, offer_id, quantity, intent_id, status, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(id, offerId, quantity, intentId ?? null, intentId ? 'held' : 'reserved', isoNow(this.clock));
+    prepared(
+      this.db,
+      'INSERT INTO offer_claims (id, offer_id, quantity, intent_id, status, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(id, offerId, quantity, intentId ?? null, intentId ? 'held' : 'reserved', isoNow(this.clock));
     return id;
   }
 
   /** Ties a priced order's claim to the intent made from it; refused when its units went back. */
   link(claimId: string, intentId: string): void {
-    const result = this.db
-      .prepare(
-        `UPDATE offer_claims SET intent_id = ?, status = 'held'
+    const result = prepared(
+      this.db,
+      `UPDATE offer_claims SET intent_id = ?, status = 'held'
          WHERE id = ? AND (status = 'reserved' OR (status = 'held' AND intent_id = ?))`,
-      )
-      .run(intentId, claimId, intentId);
+    ).run(intentId, claimId, intentId);
     if (result.changes !== 1) {
       throw new HubError(
         'offer_unavailable',
@@ -180,21 +177,19 @@ export class Offers {
 
   /** `used` when the intent succeeded, `released` (units back) when it did not. */
   resolveForIntent(intentId: string, to: 'used' | 'released'): number {
-    return this.db
-      .prepare(
-        "UPDATE offer_claims SET status = ?, resolved_at = ? WHERE intent_id = ? AND status IN ('reserved', 'held')",
-      )
-      .run(to, isoNow(this.clock), intentId).changes;
+    return prepared(
+      this.db,
+      "UPDATE offer_claims SET status = ?, resolved_at = ? WHERE intent_id = ? AND status IN ('reserved', 'held')",
+    ).run(to, isoNow(this.clock), intentId).changes;
   }
 
   /** Claims no intent took up in time (the order was never placed) give their units back. */
   releaseUnlinked(): number {
     const cutoff = new Date(this.clock.now() - UNLINKED_CLAIM_TTL_MS).toISOString();
-    return this.db
-      .prepare(
-        "UPDATE offer_claims SET status = 'released', resolved_at = ? WHERE status = 'reserved' AND created_at < ?",
-      )
-      .run(isoNow(this.clock), cutoff).changes;
+    return prepared(
+      this.db,
+      "UPDATE offer_claims SET status = 'released', resolved_at = ? WHERE status = 'reserved' AND created_at < ?",
+    ).run(isoNow(this.clock), cutoff).changes;
   }
 }
 

@@ -1,7 +1,7 @@
 import { type Clock, isoNow } from '../clock.js';
 import { HubError } from '../errors.js';
 import type { Intent } from '../payments/intent.js';
-import type { Db } from '../store/database.js';
+import { type Db, prepared } from '../store/database.js';
 
 export interface PointsSettings {
   /** Points per yuan paid, by category, `default` for the rest. */
@@ -42,19 +42,18 @@ export class Points {
   ) {}
 
   balance(): number {
-    const row = this.db.prepare('SELECT COALESCE(SUM(points), 0) AS total FROM points_entries').get() as {
+    const row = prepared(this.db, 'SELECT COALESCE(SUM(points), 0) AS total FROM points_entries').get() as {
       total: number;
     };
     return row.total;
   }
 
   history(options: { limit: number; before?: number }): PointsEntry[] {
-    const rows = this.db
-      .prepare(
-        `SELECT id, kind, points, intent_id, transaction_id, description, created_at FROM points_entries
+    const rows = prepared(
+      this.db,
+      `SELECT id, kind, points, intent_id, transaction_id, description, created_at FROM points_entries
          WHERE id < ? ORDER BY id DESC LIMIT ?`,
-      )
-      .all(options.before ?? Number.MAX_SAFE_INTEGER, options.limit) as Array<{
+    ).all(options.before ?? Number.MAX_SAFE_INTEGER, options.limit) as Array<{
       id: number;
       kind: PointsEntryKind;
       points: number;
@@ -132,11 +131,10 @@ export class Points {
     const earned = this.entry(intentId, 'earned')?.points ?? 0;
     if (earned <= 0) return 0;
     const alreadyReversed = -(
-      this.db
-        .prepare(
-          "SELECT COALESCE(SUM(points), 0) AS total FROM points_entries WHERE intent_id = ? AND kind = 'reversed'",
-        )
-        .get(intentId) as { total: number }
+      prepared(
+        this.db,
+        "SELECT COALESCE(SUM(points), 0) AS total FROM points_entries WHERE intent_id = ? AND kind = 'reversed'",
+      ).get(intentId) as { total: number }
     ).total;
     const due = Math.floor((earned * Math.min(refundedSoFar, paid)) / paid) - alreadyReversed;
     if (due <= 0) return 0;
@@ -145,9 +143,10 @@ export class Points {
   }
 
   private entry(intentId: string, kind: PointsEntryKind): { points: number } | undefined {
-    return this.db
-      .prepare('SELECT points FROM points_entries WHERE intent_id = ? AND kind = ?')
-      .get(intentId, kind) as { points: number } | undefined;
+    return prepared(this.db, 'SELECT points FROM points_entries WHERE intent_id = ? AND kind = ?').get(
+      intentId,
+      kind,
+    ) as { points: number } | undefined;
   }
 
   private add(
@@ -157,11 +156,10 @@ export class Points {
     transactionId: string | null,
     description: string,
   ): void {
-    this.db
-      .prepare(
-        `INSERT INTO points_entries (kind, points, intent_id, transaction_id, description, created_at)
+    prepared(
+      this.db,
+      `INSERT INTO points_entries (kind, points, intent_id, transaction_id, description, created_at)
          VALUES (?, ?, ?, ?, ?, ?)`,
-      )
-      .run(kind, points, intentId, transactionId, description, isoNow(this.clock));
+    ).run(kind, points, intentId, transactionId, description, isoNow(this.clock));
   }
 }

@@ -1,6 +1,6 @@
 import { type Clock, isoNow } from '../clock.js';
 import { HubError } from '../errors.js';
-import { type Db, inTransaction } from '../store/database.js';
+import { type Db, inTransaction, prepared } from '../store/database.js';
 import type { FundingSource, FundingSources } from './funding-sources.js';
 import type { TransactionRecords } from './transaction-records.js';
 
@@ -30,12 +30,11 @@ export class Reports {
     const record = this.records.require(transactionId);
     const reportedAt = isoNow(this.clock);
     inTransaction(this.db, () => {
-      const done = this.db
-        .prepare(
-          `INSERT INTO transaction_reports (transaction_id, reason, reported_by, funding_source_id, created_at)
+      const done = prepared(
+        this.db,
+        `INSERT INTO transaction_reports (transaction_id, reason, reported_by, funding_source_id, created_at)
            VALUES (?, ?, ?, ?, ?) ON CONFLICT(transaction_id) DO NOTHING`,
-        )
-        .run(transactionId, reason, reportedBy, record.fundingSourceId, reportedAt);
+      ).run(transactionId, reason, reportedBy, record.fundingSourceId, reportedAt);
       if (done.changes === 0) {
         throw new HubError('already_reported', `Transaction ${transactionId} was already reported`);
       }

@@ -1,5 +1,5 @@
 import { HubError } from '../errors.js';
-import type { Db } from '../store/database.js';
+import { type Db, prepared } from '../store/database.js';
 
 /**
  * The household's transaction records: ledger transactions with what the intent behind each one
@@ -89,7 +89,7 @@ export class TransactionRecords {
   ) {}
 
   get(id: string): TransactionRecord | undefined {
-    const row = this.db.prepare(`${SELECT} WHERE t.id = ?`).get(id) as RecordRow | undefined;
+    const row = prepared(this.db, `${SELECT} WHERE t.id = ?`).get(id) as RecordRow | undefined;
     return row ? this.toRecord(row) : undefined;
   }
 
@@ -138,7 +138,7 @@ export class TransactionRecords {
     }
     const sql = `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY t.created_at DESC, t.id DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...params, filter.limit + 1) as RecordRow[];
+    const rows = prepared(this.db, sql).all(...params, filter.limit + 1) as RecordRow[];
     const page = rows.slice(0, filter.limit).map((row) => this.toRecord(row));
     const last = page[page.length - 1];
     return {

@@ -42,6 +42,8 @@ function broken(tamper: (db: Database.Database) => void, options = {}): string[]
   copyFileSync(path.join(hub.dataDir, 'homepay.db'), file);
   const db = new Database(file);
   db.pragma('foreign_keys = OFF');
+  // A broken writer that gets past the database's own guards: postings edited or deleted.
+  db.exec('DROP TRIGGER ledger_postings_never_edited; DROP TRIGGER ledger_postings_never_deleted;');
   tamper(db);
   db.close();
   return checkDatabase(file, options).violations;
@@ -50,6 +52,14 @@ function broken(tamper: (db: Database.Database) => void, options = {}): string[]
 describe('the safety checker', () => {
   it('finds nothing wrong with a real hub database', () => {
     expect(broken(() => {})).toEqual([]);
+  });
+
+  it('finds an account whose running balance is not the sum of its postings', () => {
+    expect(
+      broken((db) =>
+        db.prepare("UPDATE ledger_accounts SET balance = balance + 1 WHERE id = 'wallet'").run(),
+      ),
+    ).toEqual([expect.stringMatching(/account wallet says its balance is \d+, its postings sum to \d+/)]);
   });
 
   it('finds a transaction that does not sum to zero', () => {

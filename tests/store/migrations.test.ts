@@ -71,6 +71,46 @@ describe('store migrations', () => {
     expect(db.prepare('SELECT count(*) AS n FROM device_certificates').get()).toEqual({ n: 0 });
   });
 
+  it('migration 9 keeps a running balance per ledger account from the postings, which can no longer be edited', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, MIGRATIONS.slice(0, 8));
+    db.exec(`
+      INSERT INTO ledger_accounts (id, kind, name, currency, may_go_negative) VALUES
+        ('wallet', 'wallet', 'Wallet', 'CNY', 0), ('payee:shop', 'payee', 'Shop', 'CNY', 1),
+        ('funding:fs_1', 'funding', 'Card', 'CNY', 1);
+      INSERT INTO ledger_transactions (id, kind, description, created_at) VALUES
+        ('tx_1', 'topup', 'top-up', 'now'), ('tx_2', 'payment', 'cat food', 'now');
+      INSERT INTO ledger_postings (transaction_id, account_id, amount) VALUES
+        ('tx_1', 'funding:fs_1', -5000), ('tx_1', 'wallet', 5000), ('tx_2', 'wallet', -1200), ('tx_2', 'payee:shop', 1200);
+    `);
+    migrate(db, MIGRATIONS.slice(0, 9));
+    const balances = () =>
+      Object.fromEntries(
+        (
+          db.prepare('SELECT id, balance FROM ledger_accounts ORDER BY id').all() as {
+            id: string;
+            balance: number;
+          }[]
+        ).map((row) => [row.id, row.balance]),
+      );
+    // Backfilled from the history...
+    expect(balances()).toEqual({ 'funding:fs_1': -5000, 'payee:shop': 1200, wallet: 3800 });
+    // ...and kept by the database as postings are inserted.
+    db.exec(`
+      INSERT INTO ledger_transactions (id, kind, description, created_at) VALUES ('tx_3', 'refund', 'refund', 'now');
+      INSERT INTO ledger_postings (transaction_id, account_id, amount) VALUES ('tx_3', 'payee:shop', -200), ('tx_3', 'wallet', 200);
+    `);
+    expect(balances()).toEqual({ 'funding:fs_1': -5000, 'payee:shop': 1000, wallet: 4000 });
+    expect(() =>
+      db.prepare("UPDATE ledger_postings SET amount = 1 WHERE transaction_id = 'tx_2'").run(),
+    ).toThrow(/never edited/);
+    expect(() => db.prepare("DELETE FROM ledger_postings WHERE transaction_id = 'tx_2'").run()).toThrow(
+      /never deleted/,
+    );
+    expect(balances().wallet).toBe(4000);
+  });
+
   it('running migrate again on an up-to-date database changes nothing', () => {
     const file = tempDbFile();
     openDatabase(file).close();

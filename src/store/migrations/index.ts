@@ -7,6 +7,7 @@ import { migration0005Wallet } from './0005-wallet.js';
 import { migration0006WebauthnAndPush } from './0006-webauthn-and-push.js';
 import { migration0007AdminLogin } from './0007-admin-login.js';
 import { migration0008DeviceCertificates } from './0008-device-certificates.js';
+import { migration0009LedgerBalances } from './0009-ledger-balances.js';
 
 export interface Migration {
   version: number;
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0006WebauthnAndPush,
   migration0007AdminLogin,
   migration0008DeviceCertificates,
+  migration0009LedgerBalances,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

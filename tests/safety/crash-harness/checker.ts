@@ -102,6 +102,22 @@ function check(db: Database.Database, options: CheckOptions): CheckReport {
     .get() as { total: bigint };
   if (grand.total !== 0n) fail(`all postings together sum to ${grand.total}, not 0`);
 
+  // --- Every account's running balance (kept by a trigger, migration 9) equals its postings.
+  const hasBalanceColumn = all<{ name: string }>('PRAGMA table_info(ledger_accounts)').some(
+    (column) => column.name === 'balance',
+  );
+  if (hasBalanceColumn) {
+    const drifted = all<{ id: string; stored: number; summed: number }>(
+      `SELECT a.id, a.balance AS stored,
+         (SELECT COALESCE(SUM(amount), 0) FROM ledger_postings WHERE account_id = a.id) AS summed
+       FROM ledger_accounts a`,
+    ).filter((account) => account.stored !== account.summed);
+    for (const account of drifted)
+      fail(
+        `account ${account.id} says its balance is ${account.stored}, its postings sum to ${account.summed}`,
+      );
+  }
+
   // --- Accounts that may not go negative (the wallet, savings goals): never below zero, also
   // counting pending holds.
   const accounts = all<{ id: string; balance: number; held: number }>(
