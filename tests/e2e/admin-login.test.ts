@@ -82,7 +82,7 @@ async function tabStorage(): Promise<{ session: Record<string, string>; local: R
 beforeAll(async () => {
   browser = await launchChromium();
   ({ hub, url } = await startWebHub());
-  for (const name of ['mama', 'nana']) await createPerson(name);
+  for (const name of ['mama', 'nana', 'yeye']) await createPerson(name);
   for (const name of ['妈妈的手机', '旧手机', '爸爸的手机']) phones.push(await pairPhone(hub, name));
   context = await browser.newContext({ viewport: { width: 800, height: 900 }, locale: 'zh-CN' });
   page = await context.newPage();
@@ -213,6 +213,27 @@ describe('the admin page signs people in with password and authenticator code', 
     expect(await page.locator('#admin-login [role=alert]').textContent()).toBe('登录已过期，请重新登录。');
     expect((await tabStorage()).session).toEqual({});
     await screenshot(page, 'admin-05-session-ended');
+  });
+
+  it('says so when the browser did not keep the login cookie, instead of a form that silently comes back', async () => {
+    // What a browser that keeps no Secure cookie on plain HTTP does: the login answer's cookie is lost.
+    await page.route('**/api/admin/login', async (route) => {
+      const response = await route.fetch();
+      // route.fetch shares the context's cookie jar, which has just taken the cookie: drop it again.
+      await context.clearCookies({ name: 'homepay_session' });
+      const headers = { ...response.headers() };
+      delete headers['set-cookie'];
+      await route.fulfill({ response, headers });
+    });
+    try {
+      await fillLogin('yeye', await freshCode(people.get('yeye') as TOTP));
+      await expect
+        .poll(() => page.locator('#admin-login [role=alert]').textContent())
+        .toContain('浏览器没有保存登录');
+      expect((await tabStorage()).session).toEqual({});
+    } finally {
+      await page.unroute('**/api/admin/login');
+    }
   });
 });
 
