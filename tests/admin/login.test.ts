@@ -2,6 +2,7 @@ import { type TOTP, URI } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../helpers/clock.js';
 import { startHub, type TestHub } from '../helpers/hub.js';
+import { expectedQrModules, svgQrModules } from '../helpers/qr.js';
 
 let hub: TestHub;
 const clock = new ManualClock();
@@ -46,6 +47,30 @@ function cookieOf(response: Awaited<ReturnType<typeof login>>): string {
 }
 
 describe('admin login with password and TOTP', () => {
+  it('returns the TOTP enrolment once, as the otpauth URI and as a QR code of exactly that URI', async () => {
+    const created = await hub.api({
+      method: 'POST',
+      url: '/api/admin/users',
+      payload: { username: 'bob', password: PASSWORD },
+    });
+    expect(created.statusCode).toBe(201);
+    const body = created.json();
+    expect(Object.keys(body).sort()).toEqual(['qr', 'totpUri', 'username']);
+    expect(body.username).toBe('bob');
+    expect(body.totpUri).toMatch(/^otpauth:\/\/totp\/homepay:bob\?/);
+    expect(body.qr).toMatch(/^data:image\/svg\+xml;base64,/);
+    expect(svgQrModules(body.qr)).toEqual(expectedQrModules(body.totpUri));
+    // The password never comes back.
+    expect(created.body).not.toContain(PASSWORD);
+  });
+
+  it('documents the qr field in the OpenAPI response of POST /api/admin/users', async () => {
+    const spec = (await hub.hub.http.inject({ method: 'GET', url: '/docs/json' })).json();
+    const schema = spec.paths['/api/admin/users'].post.responses['201'].content['application/json'].schema;
+    expect(schema.required).toEqual(expect.arrayContaining(['username', 'totpUri', 'qr']));
+    expect(schema.properties.qr.type).toBe('string');
+  });
+
   it('logs in with both factors into an HttpOnly, Secure, SameSite=Strict session', async () => {
     const response = await login({ username: 'alice', password: PASSWORD, totp: nextCode() });
     expect(response.statusCode).toBe(200);

@@ -117,6 +117,8 @@ describe('the phone web app in chromium', () => {
     const admin = await adminCtx.newPage();
     const adminErrors = watchForErrors(admin);
     await open(admin, `${url}/admin`);
+    // A person's login is the first form; the admin token is behind a link (admin-login.test.ts).
+    await admin.click('#use-token');
     await admin.fill('#admin-token', hub.adminToken);
     await admin.click('#admin-sign-in button[type=submit]');
     await admin.click('#new-pairing');

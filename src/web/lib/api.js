@@ -1,6 +1,7 @@
 /**
- * Talking to the hub: JSON over fetch with the phone's (or the admin's) bearer token, errors as
- * `ApiError` with the hub's snake_case code, and the live event stream.
+ * Talking to the hub: JSON over fetch with the phone's (or the admin's) bearer token, or a person's
+ * admin login (its HttpOnly session cookie plus the CSRF token), errors as `ApiError` with the hub's
+ * snake_case code, and the live event stream.
  */
 
 export class ApiError extends Error {
@@ -20,24 +21,35 @@ export function useToken(token) {
   bearer = token;
 }
 
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
 /**
+ * `token`: a bearer token instead of this phone's. `csrfToken`: go as the admin login instead, with
+ * no bearer token: the browser adds the session cookie (same origin only) and a state-changing
+ * request carries this as X-CSRF-Token, which another site cannot set. `anonymous`: no credentials
+ * of ours at all (the login itself).
  * @param {string} path
- * @param {{ method?: string, body?: unknown, headers?: Record<string, string>, token?: string }} [options]
+ * @param {{ method?: string, body?: unknown, headers?: Record<string, string>, token?: string,
+ *   csrfToken?: string, anonymous?: boolean }} [options]
  * @returns {Promise<any>}
  */
 export async function api(path, options = {}) {
+  const method = options.method ?? 'GET';
   /** @type {Record<string, string>} */
   const headers = { accept: 'application/json', ...(options.headers ?? {}) };
-  const token = options.token ?? bearer;
+  const cookieSession = options.csrfToken !== undefined;
+  const token = options.anonymous || cookieSession ? undefined : (options.token ?? bearer);
   if (token) headers.authorization = `Bearer ${token}`;
+  if (cookieSession && !SAFE_METHODS.has(method)) headers['x-csrf-token'] = String(options.csrfToken);
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   let response;
   try {
     response = await fetch(path, {
-      method: options.method ?? 'GET',
+      method,
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
       cache: 'no-store',
+      credentials: 'same-origin',
     });
   } catch (err) {
     throw new ApiError(0, 'network', /** @type {Error} */ (err).message);

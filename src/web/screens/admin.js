@@ -1,61 +1,78 @@
 /**
- * The admin page: with the admin token, make a pairing QR code for a new phone and remove a lost
- * one. The token stays in this browser tab (sessionStorage) only.
+ * The admin page: make a pairing QR code for a new phone and remove a lost one. A person signs in
+ * with username, password and the authenticator code (the hub's HttpOnly session cookie, with the
+ * CSRF token on every change); the admin token is the other way in, for a fresh hub with no person
+ * yet, and there the page creates logins for people. How it is signed in: lib/admin-session.js.
  */
+import { credentials, currentSignIn, forgetSignIn, signOut } from '../lib/admin-session.js';
 import { ApiError, api } from '../lib/api.js';
 import { h, replace } from '../lib/dom.js';
 import { dateTime, t } from '../lib/i18n.js';
 import { errorText } from '../lib/state.js';
+import { signInForm } from './admin-sign-in.js';
 import { empty, section } from './ui.js';
+
+/** @typedef {import('../lib/admin-session.js').AdminSignIn} AdminSignIn */
 
 export const title = 'admin.title';
 
-const TOKEN_KEY = 'homepay.adminToken';
-
 /** @param {HTMLElement} view */
-export async function render(view) {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  if (!token) return signIn(view);
+export function render(view) {
+  return show(view, false);
+}
+
+/**
+ * The management screen if the sign-in still works, else the sign-in form saying why.
+ * @param {HTMLElement} view @param {boolean} justSignedIn
+ */
+async function show(view, justSignedIn) {
+  const signIn = currentSignIn();
+  const onSignedIn = () => show(view, true);
+  if (!signIn) return signInForm(view, { onSignedIn });
   try {
-    await api('/api/phones', { token });
+    await api('/api/phones', credentials(signIn));
   } catch (err) {
-    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
-      sessionStorage.removeItem(TOKEN_KEY);
-      return signIn(view, errorText(err));
-    }
-    throw err;
+    if (!(err instanceof ApiError && (err.status === 401 || err.status === 403))) throw err;
+    forgetSignIn();
+    // A login the hub accepted a moment ago but whose cookie did not come back: the browser did
+    // not keep a Secure cookie on this (insecure) connection.
+    const problem =
+      signIn.kind === 'token'
+        ? errorText(err)
+        : t(justSignedIn ? 'admin.cookieRefused' : 'admin.sessionEnded');
+    return signInForm(view, { mode: signIn.kind, problem, onSignedIn });
   }
-  return manage(view, token);
+  return manage(view, signIn, onSignedIn);
 }
 
-/** @param {HTMLElement} view @param {string} [problem] */
-function signIn(view, problem) {
-  const input = h('input', { id: 'admin-token', type: 'password', autocomplete: 'off', required: true });
-  const form = h(
-    'form',
-    { class: 'card form', id: 'admin-sign-in' },
-    h('label', { for: 'admin-token' }, t('admin.token')),
-    input,
-    h('p', { class: 'muted small' }, t('admin.tokenHelp')),
-    problem ? h('p', { class: 'card-status error' }, problem) : null,
-    h('button', { type: 'submit', class: 'primary' }, t('admin.signIn')),
-  );
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    sessionStorage.setItem(TOKEN_KEY, /** @type {HTMLInputElement} */ (input).value.trim());
-    void render(view);
-  });
-  replace(view, form);
-}
-
-/** @param {HTMLElement} view @param {string} token */
-async function manage(view, token) {
+/**
+ * @param {HTMLElement} view @param {AdminSignIn} signIn
+ * @param {() => Promise<unknown>} onSignedIn
+ */
+async function manage(view, signIn, onSignedIn) {
+  const auth = credentials(signIn);
   const pairing = h('div', { id: 'pairing' });
   const phones = h('div', { id: 'phones' });
   const status = h('p', { class: 'card-status', role: 'status' });
 
+  /**
+   * Shows what went wrong (at `where`, or at the top); a session that ended (401) goes back to the
+   * sign-in form.
+   * @param {unknown} err @param {HTMLElement} [where]
+   */
+  const failed = (err, where = status) => {
+    if (err instanceof ApiError && err.status === 401) {
+      forgetSignIn();
+      const problem = signIn.kind === 'login' ? t('admin.sessionEnded') : errorText(err);
+      signInForm(view, { mode: signIn.kind, problem, onSignedIn });
+      return;
+    }
+    where.className = 'card-status error';
+    where.textContent = errorText(err);
+  };
+
   const drawPhones = async () => {
-    const list = /** @type {any[]} */ (await api('/api/phones', { token }));
+    const list = /** @type {any[]} */ (await api('/api/phones', auth));
     replace(
       phones,
       list.length === 0
@@ -77,11 +94,10 @@ async function manage(view, token) {
                   return;
                 }
                 try {
-                  await api(`/api/phones/${encodeURIComponent(phone.id)}`, { method: 'DELETE', token });
+                  await api(`/api/phones/${encodeURIComponent(phone.id)}`, { method: 'DELETE', ...auth });
                   await drawPhones();
                 } catch (err) {
-                  status.className = 'card-status error';
-                  status.textContent = errorText(err);
+                  failed(err);
                 }
               });
               return h(
@@ -107,7 +123,7 @@ async function manage(view, token) {
 
   const newCode = async () => {
     try {
-      const created = await api('/api/web/pairing', { method: 'POST', token, body: {} });
+      const created = await api('/api/web/pairing', { method: 'POST', body: {}, ...auth });
       const minutes = Math.max(1, Math.round((Date.parse(created.expiresAt) - Date.now()) / 60_000));
       replace(
         pairing,
@@ -137,13 +153,29 @@ async function manage(view, token) {
           : null,
       );
     } catch (err) {
-      status.className = 'card-status error';
-      status.textContent = errorText(err);
+      failed(err);
     }
+  };
+
+  const leave = async () => {
+    try {
+      await signOut(signIn);
+    } catch (err) {
+      failed(err);
+      return;
+    }
+    signInForm(view, { mode: signIn.kind, onSignedIn });
   };
 
   replace(
     view,
+    h(
+      'p',
+      { class: 'signed-in muted small', id: 'signed-in' },
+      signIn.kind === 'login'
+        ? t('admin.signedInAs', { name: signIn.username })
+        : t('admin.signedInWithToken'),
+    ),
     status,
     section(
       t('admin.pairNew'),
@@ -155,21 +187,89 @@ async function manage(view, token) {
       pairing,
     ),
     section(t('admin.phones'), phones),
-    h(
-      'p',
-      null,
-      h(
-        'button',
-        {
-          type: 'button',
-          onclick: () => {
-            sessionStorage.removeItem(TOKEN_KEY);
-            void render(view);
-          },
-        },
-        t('admin.signOut'),
-      ),
-    ),
+    signIn.kind === 'token' ? peopleSection(auth, failed) : null,
+    h('p', null, h('button', { type: 'button', id: 'admin-sign-out', onclick: leave }, t('admin.signOut'))),
   );
-  await drawPhones();
+  try {
+    await drawPhones();
+  } catch (err) {
+    failed(err);
+  }
+}
+
+/**
+ * Creates a login for a person and shows its authenticator enrolment, once: the QR code and the
+ * otpauth:// address it holds. Nothing of it (nor the password) is kept by the page.
+ * @param {{ token?: string, csrfToken?: string }} auth
+ * @param {(err: unknown, where?: HTMLElement) => void} failed
+ */
+function peopleSection(auth, failed) {
+  const username = /** @type {HTMLInputElement} */ (
+    h('input', {
+      id: 'person-username',
+      autocomplete: 'off',
+      autocapitalize: 'none',
+      spellcheck: 'false',
+      pattern: '[a-z0-9_.\\-]{2,32}',
+      minlength: 2,
+      maxlength: 32,
+      required: true,
+    })
+  );
+  const password = /** @type {HTMLInputElement} */ (
+    h('input', {
+      id: 'person-password',
+      type: 'password',
+      autocomplete: 'new-password',
+      minlength: 12,
+      maxlength: 256,
+      required: true,
+    })
+  );
+  const enrolment = h('div', { id: 'enrolment' });
+  const problem = h('p', { class: 'card-status', role: 'status' });
+  const form = h(
+    'form',
+    { class: 'form', id: 'new-person' },
+    h('label', { for: 'person-username' }, t('admin.username')),
+    username,
+    h('p', { class: 'muted small' }, t('admin.usernameHelp')),
+    h('label', { for: 'person-password' }, t('admin.newPassword')),
+    password,
+    h('button', { type: 'submit', class: 'primary' }, t('admin.createPerson')),
+    problem,
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    replace(enrolment);
+    replace(problem);
+    try {
+      /** @type {{ username: string, totpUri: string, qr: string }} */
+      const created = await api('/api/admin/users', {
+        method: 'POST',
+        body: { username: username.value.trim(), password: password.value },
+        ...auth,
+      });
+      username.value = '';
+      password.value = '';
+      replace(
+        enrolment,
+        h('p', null, t('admin.enrolHelp', { name: created.username })),
+        h('img', {
+          class: 'qr',
+          id: 'enrolment-qr',
+          src: created.qr,
+          alt: t('admin.enrolQr'),
+          width: 240,
+          height: 240,
+        }),
+        h('p', { class: 'muted small' }, t('admin.enrolUri')),
+        h('p', null, h('code', { class: 'uri', id: 'totp-uri' }, created.totpUri)),
+        h('p', { class: 'muted small' }, t('admin.enrolOnce')),
+      );
+    } catch (err) {
+      failed(err, problem);
+    }
+  });
+  return section(t('admin.people'), h('p', { class: 'muted small' }, t('admin.peopleHelp')), form, enrolment);
 }

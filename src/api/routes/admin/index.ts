@@ -4,6 +4,7 @@ import type { AdminUsers } from '../../../admin/admin-users.js';
 import { TokenBucket } from '../../../broker/rate-limit.js';
 import { HubError } from '../../../errors.js';
 import { allow, SESSION_COOKIE } from '../../plugins/auth.js';
+import { qrDataUrl } from '../../qr-data-url.js';
 import { commonErrors, ErrorResponse } from '../../schemas/common.js';
 
 export interface AdminLoginServices {
@@ -81,6 +82,12 @@ const NewAdminBody = Type.Object(
   { additionalProperties: false },
 );
 
+const NewAdminResponse = Type.Object({
+  username: Type.String(),
+  totpUri: Type.String({ description: 'the otpauth:// URI for an authenticator app; shown this once' }),
+  qr: Type.String({ description: 'the same URI as a QR code, an SVG data: URL' }),
+});
+
 export const adminRoutes: FastifyPluginAsyncTypebox<{ services: AdminLoginServices }> = async (
   app,
   { services },
@@ -92,13 +99,15 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ services: AdminLoginServic
         summary: 'Create a person who can log in; returns the TOTP enrolment URI once',
         tags: ['admin'],
         body: NewAdminBody,
-        response: { 201: Type.Object({ username: Type.String(), totpUri: Type.String() }), ...commonErrors },
+        response: { 201: NewAdminResponse, ...commonErrors },
       },
     },
     async (request, reply) => {
       allow(request, 'admin');
       const { totpUri } = await services.adminUsers.create(request.body.username, request.body.password);
-      return reply.status(201).send({ username: request.body.username, totpUri });
+      return reply
+        .status(201)
+        .send({ username: request.body.username, totpUri, qr: await qrDataUrl(totpUri) });
     },
   );
 

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import QRCode from 'qrcode';
 import { Type } from 'typebox';
 import { HubError } from '../../../errors.js';
 import { allow } from '../../plugins/auth.js';
+import { qrDataUrl } from '../../qr-data-url.js';
 import { commonErrors, IdParams } from '../../schemas/common.js';
 import type { ApiServices } from '../../services.js';
 
@@ -198,12 +198,11 @@ export const webAppApiRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices 
       allow(request, 'admin');
       const { code, expiresAt } = phones.createPairingCode();
       const url = services.pairingUrl(code);
-      const svg = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
       return reply.status(201).send({
         code,
         url,
         expiresAt,
-        qr: `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`,
+        qr: await qrDataUrl(url),
         caFingerprint: services.tls?.caFingerprint,
       });
     },

@@ -1,0 +1,81 @@
+/**
+ * How the admin page is signed in, remembered in this tab only (sessionStorage), never in the URL or
+ * localStorage: a person's login, whose session is an HttpOnly cookie this page cannot read (only
+ * the username and the CSRF token are kept), or the admin token, the way in for a fresh hub that has
+ * no person yet. The password and the authenticator code are sent once and kept nowhere.
+ */
+import { ApiError, api } from './api.js';
+
+const LOGIN_KEY = 'homepay.adminLogin';
+const TOKEN_KEY = 'homepay.adminToken';
+
+/**
+ * @typedef {{ kind: 'login', username: string, csrfToken: string } | { kind: 'token', token: string }} AdminSignIn
+ */
+
+/** @returns {AdminSignIn | undefined} */
+export function currentSignIn() {
+  try {
+    const login = JSON.parse(sessionStorage.getItem(LOGIN_KEY) ?? 'null');
+    if (typeof login?.username === 'string' && typeof login?.csrfToken === 'string') {
+      return { kind: 'login', username: login.username, csrfToken: login.csrfToken };
+    }
+  } catch {
+    // Not ours (or damaged): fall through to the token, or to signing in again.
+  }
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return token ? { kind: 'token', token } : undefined;
+}
+
+/** The `api()` options that make a request as this sign-in. @param {AdminSignIn} signIn */
+export function credentials(signIn) {
+  return signIn.kind === 'login' ? { csrfToken: signIn.csrfToken } : { token: signIn.token };
+}
+
+/**
+ * Logs a person in with password and authenticator code; the hub sets the session cookie.
+ * @param {string} username @param {string} password @param {string} code
+ * @returns {Promise<AdminSignIn>}
+ */
+export async function logIn(username, password, code) {
+  /** @type {{ username: string, csrfToken: string }} */
+  const session = await api('/api/admin/login', {
+    method: 'POST',
+    anonymous: true,
+    body: { username, password, totp: code },
+  });
+  forgetSignIn();
+  sessionStorage.setItem(
+    LOGIN_KEY,
+    JSON.stringify({ username: session.username, csrfToken: session.csrfToken }),
+  );
+  return { kind: 'login', username: session.username, csrfToken: session.csrfToken };
+}
+
+/** @param {string} token */
+export function useAdminToken(token) {
+  forgetSignIn();
+  sessionStorage.setItem(TOKEN_KEY, token);
+}
+
+/**
+ * Ends the sign-in: a login's session is ended at the hub too (which clears the cookie); one that
+ * has already ended there is fine. If the hub cannot be reached the sign-in stays, and the error
+ * is thrown: the session must not live on at the hub while the page looks signed out.
+ * @param {AdminSignIn} signIn
+ */
+export async function signOut(signIn) {
+  if (signIn.kind === 'login') {
+    try {
+      await api('/api/admin/logout', { method: 'POST', ...credentials(signIn) });
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 401)) throw err;
+    }
+  }
+  forgetSignIn();
+}
+
+export function forgetSignIn() {
+  sessionStorage.removeItem(LOGIN_KEY);
+  sessionStorage.removeItem(TOKEN_KEY);
+}
