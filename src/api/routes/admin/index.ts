@@ -35,6 +35,8 @@ const LoginResponse = Type.Object({
 /** Login attempts per client address: a burst of 10, then one every 6 seconds. */
 const LOGIN_BURST = 10;
 const LOGINS_PER_SECOND = 1 / 6;
+/** Client addresses whose login rate is remembered. */
+const MAX_ADDRESSES = 10_000;
 
 /** Public: the login form posts here before there is any session. */
 export const adminLoginRoute: FastifyPluginAsyncTypebox<{ services: AdminLoginServices }> = async (
@@ -56,7 +58,12 @@ export const adminLoginRoute: FastifyPluginAsyncTypebox<{ services: AdminLoginSe
     async (request, reply) => {
       const now = services.now();
       const bucket = buckets.get(request.ip) ?? new TokenBucket(LOGINS_PER_SECOND, LOGIN_BURST, now);
+      // Most recently used last; past MAX_ADDRESSES the address heard from longest ago is forgotten,
+      // so many addresses cannot grow memory (a forgotten address starts with a full burst again;
+      // the account's lockout after 5 failures holds whatever the address).
+      buckets.delete(request.ip);
       buckets.set(request.ip, bucket);
+      if (buckets.size > MAX_ADDRESSES) buckets.delete(buckets.keys().next().value as string);
       if (!bucket.take(now))
         throw new HubError('rate_limited', 'Too many login attempts from this address; wait a minute');
       const { username, password, totp } = request.body;
