@@ -229,7 +229,7 @@ const EnergySettings = Type.Object(
     maxPowerW: Type.Integer({
       minimum: 1,
       maximum: 1_000_000,
-      default: 100_000,
+      default: 250_000,
       description:
         'The most one metered device can draw, in W: a higher power, or a counter rising faster, is refused (a swapped or hijacked meter)',
     }),

@@ -65,8 +65,11 @@ export interface ChannelLimits {
   maxPowerW: number;
 }
 
-/** Above what any home draws (a Chinese three-phase household connection is 10 to 40 kW). */
-export const DEFAULT_MAX_POWER_W = 100_000;
+/**
+ * Far above what any home draws (a Chinese three-phase household connection is 10 to 40 kW), and
+ * high enough for the simulator at an hour a minute (a 2.2 kW washer looks like 132 kW to the hub).
+ */
+export const DEFAULT_MAX_POWER_W = 250_000;
 /**
  * Counters that report whole Wh (Tasmota's kWh with three decimals) can step by a Wh between two
  * readings milliseconds apart; that much above `maxPowerW` is believed.

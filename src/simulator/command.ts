@@ -7,6 +7,9 @@ import { formatDuration, formatMoney, streamReporter } from './progress.js';
 import { runSimulation } from './simulation.js';
 import { STATE_FILE_NAME } from './state-file.js';
 
+/** The fastest speed at which the simulated appliances stay within the hub's default energy.maxPowerW. */
+const MAX_PLAUSIBLE_SPEED = 100;
+
 interface RawOptions {
   devices: number;
   speed: number;
@@ -129,6 +132,10 @@ async function simulate(raw: RawOptions): Promise<void> {
   reporter.line(
     `Simulating ${options.devices} plugs${options.voice ? ', a speaker and a satellite' : ''} against ${hubUrl} at ×${options.speed} for ${formatDuration(options.durationMs)} (Ctrl-C stops)`,
   );
+  if (options.speed > MAX_PLAUSIBLE_SPEED)
+    reporter.line(
+      `At ×${options.speed} a 2.2 kW washer looks like ${Math.round(2.2 * options.speed)} kW to the hub, above its default energy.maxPowerW (250 kW): raise that in the hub's config or those readings are refused.`,
+    );
   const startedAt = Date.now();
   const summary = await runSimulation(options, reporter, stop.signal);
   const { stats } = summary;

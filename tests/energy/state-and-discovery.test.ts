@@ -159,7 +159,7 @@ describe('energy state', () => {
       {
         at: beijing('2026-11-27 11:30'),
         topic: 'homepay/meter/{deviceId}/reading',
-        payload: { powerW: 250_000, ts: beijing('2026-11-27 11:30') },
+        payload: { powerW: 300_000, ts: beijing('2026-11-27 11:30') },
       },
     ]);
     expect(hub.hub.energy.deviceState(meter.id)).toMatchObject({ todayWh: 1500 });
@@ -171,7 +171,7 @@ describe('energy state', () => {
     ).toHaveLength(1);
     expect(hub.logs.find((line) => line.msg === 'malformed reading dropped')).toMatchObject({
       deviceId: meter.id,
-      reason: 'powerW 250000 is above energy.maxPowerW (100000 W)',
+      reason: 'powerW 300000 is above energy.maxPowerW (250000 W)',
     });
   });
 
