@@ -75,7 +75,7 @@ export class EnergyAccounting {
       }
       this.postFixedCharges(segment.date, starts, segment.endMs, atIso, add);
     }
-    for (const sum of sums.values()) this.book.add(sum.scope, sum.period, sum.start, sum.energy, sum.cost);
+    this.book.addTotals([...sums.values()]);
     return [...touched.values()];
   }
 

@@ -5,7 +5,7 @@
  * callers write within one transaction per reading, so a restart resumes exactly.
  */
 import type { Statement } from 'better-sqlite3';
-import type { Db } from '../store/database.js';
+import { type Db, prepared } from '../store/database.js';
 import { type ChannelState, EMPTY_CHANNEL } from './channel-meter.js';
 import type { Period } from './periods.js';
 
@@ -74,8 +74,22 @@ export class EnergyBook {
     return row ? { energyMwh: Number(row.energy_mwh), cost: row.cost } : { energyMwh: 0, cost: 0n };
   }
 
-  add(scope: string, period: Period, start: string, energyMwh: number, cost: bigint): void {
-    this.statements.add.run(scope, period, start, energyMwh, cost);
+  /**
+   * Adds to several period totals in one statement (an interval touches eight: four periods for
+   * the device and for the home); statements, not rows, are what a reading pays for.
+   */
+  addTotals(
+    rows: ReadonlyArray<{ scope: string; period: Period; start: string; energy: number; cost: bigint }>,
+  ): void {
+    if (rows.length === 0) return;
+    const values = rows.map(() => '(?, ?, ?, ?, ?)').join(', ');
+    // One text per row count (a handful in practice), each prepared once.
+    prepared(
+      this.db,
+      `INSERT INTO energy_totals (scope, period, start, energy_mwh, cost) VALUES ${values}
+         ON CONFLICT (scope, period, start) DO UPDATE SET energy_mwh = energy_mwh + excluded.energy_mwh,
+           cost = cost + excluded.cost`,
+    ).run(rows.flatMap((row) => [row.scope, row.period, row.start, row.energy, row.cost]));
   }
 
   addHour(scope: string, hourStartMs: number, energyMwh: number, cost: bigint): void {
@@ -138,11 +152,6 @@ function prepareStatements(db: Db) {
            power_remainder = excluded.power_remainder`,
     ),
     total: exact('SELECT energy_mwh, cost FROM energy_totals WHERE scope = ? AND period = ? AND start = ?'),
-    add: prepare(
-      `INSERT INTO energy_totals (scope, period, start, energy_mwh, cost) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (scope, period, start) DO UPDATE SET energy_mwh = energy_mwh + excluded.energy_mwh,
-           cost = cost + excluded.cost`,
-    ),
     addHour: prepare(
       `INSERT INTO energy_hours (scope, hour_start, energy_mwh, cost) VALUES (?, ?, ?, ?)
          ON CONFLICT (scope, hour_start) DO UPDATE SET energy_mwh = energy_mwh + excluded.energy_mwh,
