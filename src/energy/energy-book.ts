@@ -2,7 +2,8 @@
  * Where the energy domain keeps its numbers (migration 0003): each channel's meter state, totals per
  * device and for the home per day, week, month and billing cycle, hourly totals for the recent-rate
  * forecast, and the fixed charges already posted. Costs are exact (cost-units.ts) in INTEGER columns;
- * callers write within one transaction per reading, so a restart resumes exactly.
+ * callers write each reading in its own savepoint of a batch's transaction (energy-spend.ts), so a
+ * restart resumes exactly where the last stored batch ended.
  */
 import type { Statement } from 'better-sqlite3';
 import { type Db, prepared } from '../store/database.js';

@@ -1,8 +1,8 @@
 /**
  * Driving a real hub with energy readings: fixtures from tests/fixtures/energy, published by a real
  * MQTT client of the device, each at its own moment of a ManualClock, and waited for until the hub
- * has routed it (the router and the energy domain run in the broker's publish event, so a handler
- * registered after them sees a message only once they are done with it).
+ * has routed and stored it (the router runs in the broker's publish event, so a handler
+ * registered after it sees a message only once it is done; the energy batch is then flushed).
  */
 import { readFileSync } from 'node:fs';
 import type { MqttClient } from 'mqtt';

@@ -97,20 +97,7 @@ function loginForm(view, options) {
   replace(
     view,
     form,
-    h(
-      'p',
-      { class: 'small' },
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'link',
-          id: 'use-token',
-          onclick: () => tokenForm(view, { onSignedIn: options.onSignedIn }),
-        },
-        t('admin.useToken'),
-      ),
-    ),
+    switchLink('use-token', t('admin.useToken'), () => tokenForm(view, { onSignedIn: options.onSignedIn })),
   );
 }
 
@@ -144,19 +131,14 @@ function tokenForm(view, options) {
   replace(
     view,
     form,
-    h(
-      'p',
-      { class: 'small' },
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'link',
-          id: 'use-login',
-          onclick: () => loginForm(view, { onSignedIn: options.onSignedIn }),
-        },
-        t('admin.useLogin'),
-      ),
-    ),
+    switchLink('use-login', t('admin.useLogin'), () => loginForm(view, { onSignedIn: options.onSignedIn })),
   );
+}
+
+/**
+ * The link under a sign-in form that switches to the other way in.
+ * @param {string} id @param {string} text @param {() => void} onclick
+ */
+function switchLink(id, text, onclick) {
+  return h('p', { class: 'small' }, h('button', { type: 'button', class: 'link', id, onclick }, text));
 }
