@@ -31,7 +31,6 @@ import type { Logger } from './logger.js';
 import { MerchantKeys } from './merchants/merchant-keys.js';
 import { WebhookSigner, webhookKeyFile } from './merchants/webhook-signing.js';
 import { MerchantWebhooks } from './merchants/webhooks.js';
-import { ExternalMqttClient } from './mqtt/external-client.js';
 import type { MqttTransport } from './mqtt/topics.js';
 import { profilesDir, version } from './paths.js';
 import { fundingSourceLookup } from './payments/funding.js';
@@ -130,8 +129,10 @@ export class Hub {
         ? await HubTls.load(settings.dataDir, settings.tls, logger, dataKeys)
         : undefined;
 
+      // The mqtt client library is only needed with an external broker: imported then, not at
+      // every start (docs/performance.md, start to ready).
       const transport: MqttTransport = settings.mqtt.url
-        ? new ExternalMqttClient({
+        ? new (await import('./mqtt/external-client.js')).ExternalMqttClient({
             url: settings.mqtt.url,
             username: settings.mqtt.username,
             password: settings.mqtt.password,

@@ -1,17 +1,20 @@
 import { createHash } from 'node:crypto';
-import {
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransport,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
+import type {
+  AuthenticationResponseJSON,
+  AuthenticatorTransport,
+  PublicKeyCredentialCreationOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Clock } from '../clock.js';
 import { HubError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { type Db, prepared } from '../store/database.js';
+
+/**
+ * The WebAuthn library, loaded when a phone first registers or uses a fingerprint rather than at
+ * every start (about 50 ms of it, docs/performance.md).
+ */
+const simpleWebAuthn = () => import('@simplewebauthn/server');
 
 /** A credential as the phone and the admin see it: never its public key bytes. */
 export interface WebAuthnCredentialInfo {
@@ -96,6 +99,7 @@ export class WebAuthnCredentials implements ApprovalAssertionVerifier {
     originHeader: string | undefined,
   ): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const { origin, rpId } = webAuthnOrigin(originHeader);
+    const { generateRegistrationOptions } = await simpleWebAuthn();
     const options = await generateRegistrationOptions({
       rpName: 'homepay',
       rpID: rpId,
@@ -143,6 +147,7 @@ export class WebAuthnCredentials implements ApprovalAssertionVerifier {
     if (!isRegistrationResponse(response)) {
       throw new HubError('webauthn_registration_failed', 'The registration response is malformed');
     }
+    const { verifyRegistrationResponse } = await simpleWebAuthn();
     let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
     try {
       verification = await verifyRegistrationResponse({
@@ -220,6 +225,7 @@ export class WebAuthnCredentials implements ApprovalAssertionVerifier {
     if (!row) {
       throw new HubError('biometric_failed', 'This phone has not registered that WebAuthn credential');
     }
+    const { verifyAuthenticationResponse } = await simpleWebAuthn();
     let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
     try {
       verified = await verifyAuthenticationResponse({
