@@ -58,6 +58,7 @@ export const ERROR_CATALOGUE = {
   login_failed: 401,
   account_locked: 429,
   csrf_failed: 403,
+  no_security_key: 409,
   internal_error: 500,
   service_unavailable: 503,
 } as const;

@@ -3,6 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { AdminSecurityKeys } from './admin/admin-security-keys.js';
 import { AdminUsers } from './admin/admin-users.js';
 import { ensureAdminToken } from './admin-token.js';
 import { adminTokenResolver, merchantKeyResolver, type TokenResolver } from './api/plugins/auth.js';
@@ -206,6 +207,7 @@ export class Hub {
       // Confirmation: phones, their approvals, and the channels that reach them.
       const phones = new Phones(db, clock, (phoneId) => events.emit('phone.revoked', { phoneId }));
       const webauthn = new WebAuthnCredentials(db, clock, logger);
+      const adminSecurityKeys = new AdminSecurityKeys(db, clock, logger);
       const approvals = new Approvals({
         db,
         intents,
@@ -300,7 +302,8 @@ export class Hub {
           phoneTokens,
           merchantKeyResolver((key) => merchantKeys.forKey(key)),
         ],
-        adminUsers: new AdminUsers(db, clock, dataKeys),
+        adminUsers: new AdminUsers(db, clock, dataKeys, adminSecurityKeys),
+        adminSecurityKeys,
         // Every file that holds a private key; a missing one (Web Push off) is skipped.
         rotateDataKey: () =>
           rotateDataKey(

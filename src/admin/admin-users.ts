@@ -1,10 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { Secret, TOTP } from 'otpauth';
 import type { Clock } from '../clock.js';
 import { hashSecret, verifySecret } from '../devices/secrets.js';
 import { HubError } from '../errors.js';
 import type { Db } from '../store/database.js';
 import type { SecretSealer } from '../wallet/funding-sources.js';
+import type { AdminSecurityKeys } from './admin-security-keys.js';
 
 /** After this many wrong logins in a row, the account is locked for LOCKOUT_MS. */
 export const MAX_FAILED_LOGINS = 5;
@@ -28,12 +30,17 @@ interface UserRow {
   locked_until: string | null;
 }
 
+/** The second factor of a login: the authenticator app's code, or a security key's assertion. */
+export type SecondFactor = { totp: string } | { webauthn: unknown };
+
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 /**
- * Admin login for people (scripts keep the admin token): a password and a TOTP code from an
- * authenticator app, both required. Wrong tries lock the account for a while; a TOTP code works
- * once; sessions live in HTTP-only cookies and carry a CSRF token for every state-changing request.
+ * Admin login for people (scripts keep the admin token): a password and a second factor, both
+ * required: a TOTP code from an authenticator app, or a security key (AdminSecurityKeys) whose
+ * challenge is issued only after the password checked out. Wrong tries of either kind count
+ * towards the same lockout; a TOTP code works once; sessions live in HTTP-only cookies and carry a
+ * CSRF token for every state-changing request.
  */
 export class AdminUsers {
   constructor(
@@ -41,6 +48,7 @@ export class AdminUsers {
     private readonly clock: Clock,
     /** The TOTP seed is a secret at rest: sealed under the data key. */
     private readonly secrets: SecretSealer = { seal: (v) => v, reveal: (v) => v },
+    private readonly securityKeys?: AdminSecurityKeys,
   ) {}
 
   /** Creates a user; returns the `otpauth://` URI to enrol in an authenticator app (shown once). */
@@ -65,20 +73,36 @@ export class AdminUsers {
     return { totpUri: this.totp(username, secret.base32).toString() };
   }
 
-  async login(username: string, password: string, totpCode: string): Promise<AdminSession> {
-    const row = this.db.prepare('SELECT * FROM admin_users WHERE username = ?').get(username) as
-      | UserRow
-      | undefined;
+  /**
+   * The first half of a login with a security key: the password is checked exactly as at login
+   * (lockout, failures counted, an unknown user and a wrong password alike), and only then is a
+   * challenge for that person's keys issued.
+   */
+  async securityKeyChallenge(
+    username: string,
+    password: string,
+    originHeader: string | undefined,
+  ): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const now = this.clock.now();
-    if (row?.locked_until && Date.parse(row.locked_until) > now) {
-      throw new HubError('account_locked', `Too many failed logins; try again after ${row.locked_until}`);
+    if (!(await this.checkPassword(username, password, now))) throw loginFailed();
+    if (!this.securityKeys) throw new HubError('no_security_key', 'Security keys are not available here');
+    return this.securityKeys.loginOptions(username, originHeader);
+  }
+
+  async login(username: string, password: string, factor: SecondFactor): Promise<AdminSession> {
+    const now = this.clock.now();
+    const row = await this.checkPassword(username, password, now);
+    let step: number | null = null;
+    let secondOk = false;
+    if (row && 'totp' in factor) {
+      step = this.totpStep(row, factor.totp, now);
+      secondOk = step !== null;
+    } else if (row && 'webauthn' in factor && this.securityKeys) {
+      secondOk = await this.securityKeys.verifyLogin(username, factor.webauthn);
     }
-    // The password is checked even for an unknown user, so timing does not reveal which names exist.
-    const passwordOk = await verifySecret(password, row?.password_hash ?? DUMMY_HASH);
-    const step = row && passwordOk ? this.totpStep(row, totpCode, now) : null;
-    if (!row || !passwordOk || step === null) {
+    if (!row || !secondOk) {
       if (row) this.recordFailure(row, now);
-      throw new HubError('login_failed', 'Wrong username, password or authenticator code');
+      throw loginFailed();
     }
     const sessionId = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(32).toString('base64url');
@@ -86,9 +110,9 @@ export class AdminUsers {
     this.db.transaction(() => {
       this.db
         .prepare(
-          'UPDATE admin_users SET failed_attempts = 0, locked_until = NULL, totp_last_step = ? WHERE username = ?',
+          'UPDATE admin_users SET failed_attempts = 0, locked_until = NULL, totp_last_step = max(totp_last_step, ?) WHERE username = ?',
         )
-        .run(step, username);
+        .run(step ?? 0, username);
       this.db
         .prepare(
           'INSERT INTO admin_sessions (id_hash, username, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
@@ -108,6 +132,23 @@ export class AdminUsers {
 
   logout(sessionId: string): void {
     this.db.prepare('DELETE FROM admin_sessions WHERE id_hash = ?').run(sha256(sessionId));
+  }
+
+  /**
+   * The user's row if the password is right; undefined for a wrong password or an unknown user,
+   * after the same work, so neither timing nor answer tells which. A locked account is refused
+   * before anything is checked. A wrong password counts as a failure.
+   */
+  private async checkPassword(username: string, password: string, now: number): Promise<UserRow | undefined> {
+    const row = this.db.prepare('SELECT * FROM admin_users WHERE username = ?').get(username) as
+      | UserRow
+      | undefined;
+    if (row?.locked_until && Date.parse(row.locked_until) > now) {
+      throw new HubError('account_locked', `Too many failed logins; try again after ${row.locked_until}`);
+    }
+    const passwordOk = await verifySecret(password, row?.password_hash ?? DUMMY_HASH);
+    if (row && !passwordOk) this.recordFailure(row, now);
+    return row && passwordOk ? row : undefined;
   }
 
   /** The time step of a valid, not yet used TOTP code (±1 step for clock drift), or null. */
@@ -141,6 +182,10 @@ export class AdminUsers {
   private nowIso(): string {
     return new Date(this.clock.now()).toISOString();
   }
+}
+
+function loginFailed(): HubError {
+  return new HubError('login_failed', 'Wrong username, password or authenticator code');
 }
 
 /** A fixed scrypt hash of a random string, checked when the user does not exist. */

@@ -1,3 +1,4 @@
+import type { AdminSecurityKeys } from '../admin/admin-security-keys.js';
 import type { AdminUsers } from '../admin/admin-users.js';
 import type { Approvals } from '../confirm/approvals.js';
 import type { Phones } from '../confirm/phones.js';
@@ -24,8 +25,10 @@ export interface ApiServices {
   mqtt(): { port: number } | { url: string };
   registry: DeviceRegistry;
   tokenResolvers: TokenResolver[];
-  /** People who log in with password + TOTP (scripts use the admin token). */
+  /** People who log in with password + TOTP or a security key (scripts use the admin token). */
   adminUsers: AdminUsers;
+  /** Each person's security keys (WebAuthn), the other second factor of their login. */
+  adminSecurityKeys: AdminSecurityKeys;
   now(): number;
   /** `homepay keys rotate`: a new data key, every secret at rest re-sealed under it. */
   rotateDataKey(): { keyId: string; rows: number; files: number };

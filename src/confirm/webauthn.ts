@@ -14,9 +14,9 @@ import { type Db, prepared } from '../store/database.js';
  * The WebAuthn library, loaded when a phone first registers or uses a fingerprint rather than at
  * every start (about 50 ms of it, docs/performance.md).
  */
-const simpleWebAuthn = () => import('@simplewebauthn/server');
+export const simpleWebAuthn = () => import('@simplewebauthn/server');
 
-/** A credential as the phone and the admin see it: never its public key bytes. */
+/** A phone's credential as the phone and the admin see it: never its public key bytes. */
 export interface WebAuthnCredentialInfo {
   id: string;
   phoneId: string;
@@ -27,9 +27,9 @@ export interface WebAuthnCredentialInfo {
   lastUsedAt: string | null;
 }
 
-interface CredentialRow {
+/** What is kept of any WebAuthn credential, a phone's or an admin's (the columns both tables share). */
+export interface StoredCredential {
   id: string;
-  phone_id: string;
   name: string;
   public_key: Buffer;
   counter: number;
@@ -38,6 +38,10 @@ interface CredentialRow {
   origin: string;
   created_at: string;
   last_used_at: string | null;
+}
+
+interface CredentialRow extends StoredCredential {
+  phone_id: string;
 }
 
 /** What the Approvals check needs: one phone's assertion over one approval message. */
@@ -144,27 +148,9 @@ export class WebAuthnCredentials implements ApprovalAssertionVerifier {
       );
     }
     this.pending.delete(phoneId);
-    if (!isRegistrationResponse(response)) {
-      throw new HubError('webauthn_registration_failed', 'The registration response is malformed');
-    }
-    const { verifyRegistrationResponse } = await simpleWebAuthn();
-    let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
-    try {
-      verification = await verifyRegistrationResponse({
-        response,
-        expectedChallenge: pending.challenge,
-        expectedOrigin: origin,
-        expectedRPID: rpId,
-        requireUserVerification: true,
-      });
-    } catch (err) {
-      this.logger.warn({ phoneId, err: (err as Error).message }, 'WebAuthn registration refused');
-      throw new HubError('webauthn_registration_failed', (err as Error).message);
-    }
-    if (!verification.verified) {
-      throw new HubError('webauthn_registration_failed', 'The registration did not verify');
-    }
-    const { credential } = verification.registrationInfo;
+    const credential = await verifyRegistration(response, { ...pending, rpId }, (message) =>
+      this.logger.warn({ phoneId, err: message }, 'WebAuthn registration refused'),
+    );
     const nowIso = new Date(this.clock.now()).toISOString();
     const result = prepared(
       this.db,
@@ -174,9 +160,9 @@ export class WebAuthnCredentials implements ApprovalAssertionVerifier {
       credential.id,
       phoneId,
       name.slice(0, 100),
-      Buffer.from(credential.publicKey),
+      credential.publicKey,
       credential.counter,
-      JSON.stringify(credential.transports ?? []),
+      credential.transports,
       rpId,
       origin,
       nowIso,
@@ -225,31 +211,15 @@ export class WebAuthnCredentials implements ApprovalAssertionVerifier {
     if (!row) {
       throw new HubError('biometric_failed', 'This phone has not registered that WebAuthn credential');
     }
-    const { verifyAuthenticationResponse } = await simpleWebAuthn();
-    let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
+    let newCounter: number;
     try {
-      verified = await verifyAuthenticationResponse({
-        response: assertion,
-        expectedChallenge: approvalChallenge(message),
-        expectedOrigin: row.origin,
-        expectedRPID: row.rp_id,
-        credential: {
-          id: row.id,
-          publicKey: new Uint8Array(row.public_key),
-          counter: row.counter,
-          transports: parseTransports(row.transports),
-        },
-        requireUserVerification: true,
-      });
+      newCounter = await verifyAssertion(assertion, row, approvalChallenge(message));
     } catch (err) {
       this.logger.warn({ phoneId, err: (err as Error).message }, 'WebAuthn assertion refused');
       throw new HubError('biometric_failed', `The fingerprint check failed: ${(err as Error).message}`);
     }
-    if (!verified.verified || !verified.authenticationInfo.userVerified) {
-      throw new HubError('biometric_failed', 'The phone did not verify its user');
-    }
     prepared(this.db, 'UPDATE webauthn_credentials SET counter = ?, last_used_at = ? WHERE id = ?').run(
-      verified.authenticationInfo.newCounter,
+      newCounter,
       new Date(this.clock.now()).toISOString(),
       row.id,
     );
@@ -284,7 +254,78 @@ function toInfo(row: CredentialRow): WebAuthnCredentialInfo {
   };
 }
 
-function parseTransports(json: string): AuthenticatorTransport[] {
+/**
+ * Checks the browser's answer to registration options made with `challenge` at `origin`, user
+ * verification required, and returns what to keep; throws `webauthn_registration_failed`.
+ */
+export async function verifyRegistration(
+  response: unknown,
+  expected: { challenge: string; origin: string; rpId: string },
+  logRefusal: (message: string) => void,
+): Promise<{ id: string; publicKey: Buffer; counter: number; transports: string }> {
+  if (!isRegistrationResponse(response)) {
+    throw new HubError('webauthn_registration_failed', 'The registration response is malformed');
+  }
+  const { verifyRegistrationResponse } = await simpleWebAuthn();
+  let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+  try {
+    verification = await verifyRegistrationResponse({
+      response,
+      expectedChallenge: expected.challenge,
+      expectedOrigin: expected.origin,
+      expectedRPID: expected.rpId,
+      requireUserVerification: true,
+    });
+  } catch (err) {
+    logRefusal((err as Error).message);
+    throw new HubError('webauthn_registration_failed', (err as Error).message);
+  }
+  if (!verification.verified) {
+    throw new HubError('webauthn_registration_failed', 'The registration did not verify');
+  }
+  const { credential } = verification.registrationInfo;
+  return {
+    id: credential.id,
+    publicKey: Buffer.from(credential.publicKey),
+    counter: credential.counter,
+    transports: JSON.stringify(credential.transports ?? []),
+  };
+}
+
+/**
+ * Checks an assertion by the stored credential `row` over `challenge`, with user verification, from
+ * the origin and RP ID it was registered at, with a signature counter that moved forward (a cloned
+ * authenticator shows up here). Returns the new counter; throws a plain Error saying what failed,
+ * for the caller to turn into its own refusal.
+ */
+export async function verifyAssertion(
+  assertion: unknown,
+  row: StoredCredential,
+  challenge: string,
+): Promise<number> {
+  if (!isAuthenticationResponse(assertion)) throw new Error('The WebAuthn assertion is malformed');
+  if (assertion.id !== row.id) throw new Error('The assertion is by another credential');
+  const { verifyAuthenticationResponse } = await simpleWebAuthn();
+  const verified = await verifyAuthenticationResponse({
+    response: assertion,
+    expectedChallenge: challenge,
+    expectedOrigin: row.origin,
+    expectedRPID: row.rp_id,
+    credential: {
+      id: row.id,
+      publicKey: new Uint8Array(row.public_key),
+      counter: row.counter,
+      transports: parseTransports(row.transports),
+    },
+    requireUserVerification: true,
+  });
+  if (!verified.verified || !verified.authenticationInfo.userVerified) {
+    throw new Error('The authenticator did not verify its user');
+  }
+  return verified.authenticationInfo.newCounter;
+}
+
+export function parseTransports(json: string): AuthenticatorTransport[] {
   const parsed: unknown = JSON.parse(json);
   return Array.isArray(parsed)
     ? parsed.filter((t): t is AuthenticatorTransport => typeof t === 'string')
@@ -299,7 +340,7 @@ function hasStrings(value: unknown, keys: string[]): boolean {
   return isRecord(value) && keys.every((key) => typeof value[key] === 'string');
 }
 
-function isRegistrationResponse(value: unknown): value is RegistrationResponseJSON {
+export function isRegistrationResponse(value: unknown): value is RegistrationResponseJSON {
   return (
     hasStrings(value, ['id', 'rawId', 'type']) &&
     isRecord(value) &&
@@ -307,7 +348,7 @@ function isRegistrationResponse(value: unknown): value is RegistrationResponseJS
   );
 }
 
-function isAuthenticationResponse(value: unknown): value is AuthenticationResponseJSON {
+export function isAuthenticationResponse(value: unknown): value is AuthenticationResponseJSON {
   return (
     hasStrings(value, ['id', 'rawId', 'type']) &&
     isRecord(value) &&

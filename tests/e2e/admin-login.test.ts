@@ -3,7 +3,14 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestHub } from '../helpers/hub.js';
 import { pairPhone, type TestPhone } from '../helpers/phone.js';
-import { launchChromium, open, screenshot, startWebHub, watchForErrors } from './browser.js';
+import {
+  addVirtualAuthenticator,
+  launchChromium,
+  open,
+  screenshot,
+  startWebHub,
+  watchForErrors,
+} from './browser.js';
 
 /**
  * The admin page in a real browser: a person signs in with username, password and the code of an
@@ -82,7 +89,7 @@ async function tabStorage(): Promise<{ session: Record<string, string>; local: R
 beforeAll(async () => {
   browser = await launchChromium();
   ({ hub, url } = await startWebHub());
-  for (const name of ['mama', 'nana', 'yeye']) await createPerson(name);
+  for (const name of ['mama', 'nana', 'yeye', 'gege']) await createPerson(name);
   for (const name of ['妈妈的手机', '旧手机', '爸爸的手机']) phones.push(await pairPhone(hub, name));
   context = await browser.newContext({ viewport: { width: 800, height: 900 }, locale: 'zh-CN' });
   page = await context.newPage();
@@ -234,6 +241,60 @@ describe('the admin page signs people in with password and authenticator code', 
     } finally {
       await page.unroute('**/api/admin/login');
     }
+  });
+});
+
+describe('a security key instead of the code', () => {
+  it('registers a key for the signed-in person, who then signs in with password and key alone', async () => {
+    // The computer's own unlock (or a USB key) with user verification, as CDP's virtual authenticator.
+    const authenticator = await addVirtualAuthenticator(page);
+    await fillLogin('gege', await freshCode(people.get('gege') as TOTP));
+    await page.locator('#security-keys .empty').waitFor();
+    expect(await page.locator('#admin-use-key').count()).toBe(0);
+    await page.fill('#security-key-name', '书房电脑指纹');
+    await page.click('#new-security-key button[type=submit]');
+    await page.locator('#security-keys [data-key]').waitFor();
+    expect(await page.locator('#new-security-key .card-status.ok').textContent()).toBe('安全密钥已添加。');
+    expect(await page.locator('#security-keys [data-key] strong').textContent()).toBe('书房电脑指纹');
+    const [credential] = await authenticator.credentials();
+    expect(await page.locator('#security-keys [data-key]').getAttribute('data-key')).toBe(
+      credential?.credentialId.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''),
+    );
+    await page.locator('#security-keys').evaluate((el) => el.scrollIntoView({ block: 'center' }));
+    await screenshot(page, 'admin-08-security-key-added');
+
+    await page.click('#admin-sign-out');
+    await page.locator('#admin-login').waitFor();
+    expect(await page.locator('#admin-use-key').textContent()).toBe('使用安全密钥');
+    await page.fill('#admin-username', 'gege');
+    await page.fill('#admin-password', PASSWORD);
+    await page.click('#admin-use-key');
+    await expect.poll(() => page.locator('#signed-in').textContent()).toBe('已登录：gege');
+    expect((await authenticator.credentials())[0]?.signCount).toBeGreaterThan(0);
+    const cookie = (await sessionCookie()) as string;
+    expect((await phonesWith(cookie)).statusCode).toBe(200);
+    await expect
+      .poll(() => page.locator('#security-keys [data-key] .row-sub').textContent())
+      .toContain('上次使用');
+    expect(JSON.stringify(await tabStorage())).not.toContain(PASSWORD);
+
+    // Removed, the key no longer signs in; the code still does.
+    const remove = page.locator('#security-keys [data-remove-key]');
+    await remove.click();
+    await remove.click();
+    await page.locator('#security-keys .empty').waitFor();
+    await page.click('#admin-sign-out');
+    await page.locator('#admin-login').waitFor();
+    await page.fill('#admin-username', 'gege');
+    await page.fill('#admin-password', PASSWORD);
+    await page.click('#admin-use-key');
+    await expect
+      .poll(() => page.locator('#admin-login [role=alert]').textContent())
+      .toBe('这个账号在这里还没有安全密钥，请用验证码登录。');
+    expect(await sessionCookie()).toBeUndefined();
+    await authenticator.cdp.send('WebAuthn.removeVirtualAuthenticator', {
+      authenticatorId: authenticator.id,
+    });
   });
 });
 

@@ -111,6 +111,28 @@ describe('store migrations', () => {
     expect(balances().wallet).toBe(4000);
   });
 
+  it('migration 10 moves a version 9 database on: security keys per admin user, gone with the user', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, MIGRATIONS.slice(0, 9));
+    db.prepare(
+      "INSERT INTO admin_users (username, password_hash, totp_secret, created_at) VALUES ('mama', 'h', 's', 'now')",
+    ).run();
+    migrate(db, MIGRATIONS.slice(0, 10));
+    expect(db.pragma('user_version', { simple: true })).toBe(10);
+    const insert = db.prepare(
+      "INSERT INTO admin_webauthn_credentials (id, username, name, public_key, rp_id, origin, created_at) VALUES (?, ?, 'YubiKey', x'01', 'localhost', 'http://localhost', 'now')",
+    );
+    insert.run('cred_a', 'mama');
+    expect(() => insert.run('cred_a', 'mama')).toThrow(/UNIQUE/);
+    expect(() => insert.run('cred_b', 'nobody')).toThrow(/FOREIGN KEY/);
+    expect(() =>
+      db.prepare("UPDATE admin_webauthn_credentials SET counter = -1 WHERE id = 'cred_a'").run(),
+    ).toThrow(/CHECK/);
+    db.prepare("DELETE FROM admin_users WHERE username = 'mama'").run();
+    expect(db.prepare('SELECT count(*) AS n FROM admin_webauthn_credentials').get()).toEqual({ n: 0 });
+  });
+
   it('running migrate again on an up-to-date database changes nothing', () => {
     const file = tempDbFile();
     openDatabase(file).close();

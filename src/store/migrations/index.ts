@@ -8,6 +8,7 @@ import { migration0006WebauthnAndPush } from './0006-webauthn-and-push.js';
 import { migration0007AdminLogin } from './0007-admin-login.js';
 import { migration0008DeviceCertificates } from './0008-device-certificates.js';
 import { migration0009LedgerBalances } from './0009-ledger-balances.js';
+import { migration0010AdminSecurityKeys } from './0010-admin-security-keys.js';
 
 export interface Migration {
   version: number;
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0007AdminLogin,
   migration0008DeviceCertificates,
   migration0009LedgerBalances,
+  migration0010AdminSecurityKeys,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

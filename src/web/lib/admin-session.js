@@ -2,9 +2,11 @@
  * How the admin page is signed in, remembered in this tab only (sessionStorage), never in the URL or
  * localStorage: a person's login, whose session is an HttpOnly cookie this page cannot read (only
  * the username and the CSRF token are kept), or the admin token, the way in for a fresh hub that has
- * no person yet. The password and the authenticator code are sent once and kept nowhere.
+ * no person yet. The password and the second factor (the authenticator code, or a security key's
+ * assertion) are sent once and kept nowhere.
  */
 import { ApiError, api } from './api.js';
+import { authenticate } from './approval.js';
 
 const LOGIN_KEY = 'homepay.adminLogin';
 const TOKEN_KEY = 'homepay.adminToken';
@@ -38,12 +40,49 @@ export function credentials(signIn) {
  * @returns {Promise<AdminSignIn>}
  */
 export async function logIn(username, password, code) {
-  /** @type {{ username: string, csrfToken: string }} */
-  const session = await api('/api/admin/login', {
+  return remember(
+    await api('/api/admin/login', {
+      method: 'POST',
+      anonymous: true,
+      body: { username, password, totp: code },
+    }),
+  );
+}
+
+/**
+ * Logs a person in with password and security key: the hub checks the password and answers with a
+ * challenge for this person's keys; the key signs it (with a PIN or finger); the hub checks both.
+ * A key that was not used (cancelled, timed out, none present) is `security_key_cancelled`.
+ * @param {string} username @param {string} password
+ * @returns {Promise<AdminSignIn>}
+ */
+export async function logInWithSecurityKey(username, password) {
+  const options = await api('/api/admin/login/security-key', {
     method: 'POST',
     anonymous: true,
-    body: { username, password, totp: code },
+    body: { username, password },
   });
+  let webauthn;
+  try {
+    webauthn = await authenticate(options);
+  } catch (err) {
+    throw new ApiError(0, 'security_key_cancelled', /** @type {Error} */ (err).message);
+  }
+  return remember(
+    await api('/api/admin/login', {
+      method: 'POST',
+      anonymous: true,
+      body: { username, password, webauthn },
+    }),
+  );
+}
+
+/**
+ * Keeps what the page needs of a login: the username and the CSRF token (the cookie is the hub's).
+ * @param {{ username: string, csrfToken: string }} session
+ * @returns {AdminSignIn}
+ */
+function remember(session) {
   forgetSignIn();
   sessionStorage.setItem(
     LOGIN_KEY,

@@ -95,6 +95,11 @@ export async function assertApproval(message, allowCredentials) {
   });
 }
 
+/** Runs an assertion with options from the hub (the admin's security key login). @param {any} optionsJSON */
+export function authenticate(optionsJSON) {
+  return webauthn().startAuthentication({ optionsJSON });
+}
+
 /** Runs the registration ceremony with options from the hub. @param {any} optionsJSON */
 export function registerAuthenticator(optionsJSON) {
   return webauthn().startRegistration({ optionsJSON });

@@ -1,8 +1,10 @@
 /**
  * The admin page's two ways in: a person's login (username, password and the authenticator's
- * 6-digit code), and behind a link the admin token, for a fresh hub that has no person yet.
+ * 6-digit code, or instead of the code a security key), and behind a link the admin token, for a
+ * fresh hub that has no person yet.
  */
-import { logIn, useAdminToken } from '../lib/admin-session.js';
+import { logIn, logInWithSecurityKey, useAdminToken } from '../lib/admin-session.js';
+import { webAuthnAvailable } from '../lib/approval.js';
 import { h, replace } from '../lib/dom.js';
 import { t } from '../lib/i18n.js';
 import { errorText } from '../lib/state.js';
@@ -75,12 +77,24 @@ function loginForm(view, options) {
     problem,
     submit,
   );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    submit.disabled = true;
-    submit.textContent = t('admin.loggingIn');
+  // Instead of the code: the password first, then the key signs the hub's challenge.
+  const useKey = /** @type {HTMLButtonElement} */ (
+    h('button', { type: 'button', id: 'admin-use-key', hidden: !webAuthnAvailable() }, t('admin.useKey'))
+  );
+  form.append(useKey);
+
+  /** @param {boolean} busy @param {HTMLButtonElement} button @param {string} idle */
+  const setBusy = (busy, button, idle) => {
+    submit.disabled = busy;
+    useKey.disabled = busy;
+    button.textContent = busy ? t('admin.loggingIn') : idle;
+  };
+
+  /** @param {HTMLButtonElement} button @param {string} idle @param {() => Promise<unknown>} attempt */
+  const signIn = async (button, idle, attempt) => {
+    setBusy(true, button, idle);
     try {
-      await logIn(username.value.trim(), password.value, code.value.trim());
+      await attempt();
       password.value = '';
       code.value = '';
       await options.onSignedIn();
@@ -89,10 +103,19 @@ function loginForm(view, options) {
       code.value = '';
       problem.hidden = false;
       problem.textContent = errorText(err);
-      submit.disabled = false;
-      submit.textContent = t('admin.logIn');
-      code.focus();
+      setBusy(false, button, idle);
+      (button === submit ? code : useKey).focus();
     }
+  };
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    signIn(submit, t('admin.logIn'), () => logIn(username.value.trim(), password.value, code.value.trim()));
+  });
+  useKey.addEventListener('click', () => {
+    // The code is not needed here, but username and password are.
+    if (!username.reportValidity() || !password.reportValidity()) return;
+    signIn(useKey, t('admin.useKey'), () => logInWithSecurityKey(username.value.trim(), password.value));
   });
   replace(
     view,

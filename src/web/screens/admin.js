@@ -1,11 +1,13 @@
 /**
  * The admin page: make a pairing QR code for a new phone and remove a lost one. A person signs in
- * with username, password and the authenticator code (the hub's HttpOnly session cookie, with the
- * CSRF token on every change); the admin token is the other way in, for a fresh hub with no person
- * yet, and there the page creates logins for people. How it is signed in: lib/admin-session.js.
+ * with username, password and the authenticator code or a security key (the hub's HttpOnly session
+ * cookie, with the CSRF token on every change), and adds or removes their security keys here; the
+ * admin token is the other way in, for a fresh hub with no person yet, and there the page creates
+ * logins for people. How it is signed in: lib/admin-session.js.
  */
 import { credentials, currentSignIn, forgetSignIn, signOut } from '../lib/admin-session.js';
 import { ApiError, api } from '../lib/api.js';
+import { registerAuthenticator, webAuthnAvailable } from '../lib/approval.js';
 import { h, replace } from '../lib/dom.js';
 import { dateTime, t } from '../lib/i18n.js';
 import { errorText } from '../lib/state.js';
@@ -187,6 +189,7 @@ async function manage(view, signIn, onSignedIn) {
       pairing,
     ),
     section(t('admin.phones'), phones),
+    signIn.kind === 'login' ? securityKeysSection(auth, failed) : null,
     signIn.kind === 'token' ? peopleSection(auth, failed) : null,
     h('p', null, h('button', { type: 'button', id: 'admin-sign-out', onclick: leave }, t('admin.signOut'))),
   );
@@ -195,6 +198,131 @@ async function manage(view, signIn, onSignedIn) {
   } catch (err) {
     failed(err);
   }
+}
+
+/**
+ * The signed-in person's security keys: each with when it was added and last used, removable
+ * (after a second click); and a name and a button that registers another (the browser asks the
+ * key or the computer's own unlock). Public keys never come to the page.
+ * @param {{ token?: string, csrfToken?: string }} auth
+ * @param {(err: unknown, where?: HTMLElement) => void} failed
+ */
+function securityKeysSection(auth, failed) {
+  const list = h('div', { id: 'security-keys' });
+  const status = h('p', { class: 'card-status', role: 'status' });
+  const name = /** @type {HTMLInputElement} */ (
+    h('input', {
+      id: 'security-key-name',
+      autocomplete: 'off',
+      maxlength: 100,
+      placeholder: t('admin.keyNameHint'),
+    })
+  );
+  const add = /** @type {HTMLButtonElement} */ (
+    h('button', { type: 'submit', class: 'primary', disabled: !webAuthnAvailable() }, t('admin.addKey'))
+  );
+
+  const draw = async () => {
+    /** @type {Array<{ id: string, name: string, createdAt: string, lastUsedAt: string | null }>} */
+    const keys = await api('/api/admin/security-keys', auth);
+    replace(
+      list,
+      keys.length === 0
+        ? empty(t('admin.noKeys'))
+        : h(
+            'ul',
+            { class: 'rows' },
+            keys.map((key) => {
+              let armed = false;
+              const remove = h(
+                'button',
+                { type: 'button', class: 'danger small', 'data-remove-key': key.id },
+                t('admin.revoke'),
+              );
+              remove.addEventListener('click', async () => {
+                if (!armed) {
+                  armed = true;
+                  remove.textContent = t('admin.revokeConfirm');
+                  return;
+                }
+                try {
+                  await api(`/api/admin/security-keys/${encodeURIComponent(key.id)}`, {
+                    method: 'DELETE',
+                    ...auth,
+                  });
+                  await draw();
+                } catch (err) {
+                  failed(err, status);
+                }
+              });
+              return h(
+                'li',
+                { class: 'row', 'data-key': key.id },
+                h('div', { class: 'row-main' }, h('strong', null, key.name), remove),
+                h(
+                  'div',
+                  { class: 'row-sub muted small' },
+                  h('span', null, t('admin.keyAdded', { time: dateTime(key.createdAt) })),
+                  h(
+                    'span',
+                    null,
+                    key.lastUsedAt
+                      ? t('admin.keyUsed', { time: dateTime(key.lastUsedAt) })
+                      : t('admin.keyNeverUsed'),
+                  ),
+                ),
+              );
+            }),
+          ),
+    );
+  };
+
+  const form = h(
+    'form',
+    { class: 'form', id: 'new-security-key' },
+    h('label', { for: 'security-key-name' }, t('admin.keyName')),
+    name,
+    add,
+    status,
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    replace(status);
+    status.className = 'card-status';
+    add.disabled = true;
+    try {
+      const options = await api('/api/admin/security-keys/registration-options', {
+        method: 'POST',
+        ...auth,
+      });
+      let response;
+      try {
+        response = await registerAuthenticator(options);
+      } catch (err) {
+        throw new ApiError(0, 'security_key_cancelled', /** @type {Error} */ (err).message);
+      }
+      await api('/api/admin/security-keys', {
+        method: 'POST',
+        body: { response, ...(name.value.trim() ? { name: name.value.trim() } : {}) },
+        ...auth,
+      });
+      name.value = '';
+      status.className = 'card-status ok';
+      status.textContent = t('admin.keyAddedNow');
+      await draw();
+    } catch (err) {
+      failed(err, status);
+    } finally {
+      add.disabled = false;
+    }
+  });
+  draw().catch((err) => failed(err, status));
+  return section(
+    t('admin.securityKeys'),
+    h('p', { class: 'muted small' }, t(webAuthnAvailable() ? 'admin.keysHelp' : 'admin.keysNeedHttps')),
+    list,
+    form,
+  );
 }
 
 /**

@@ -1,30 +1,48 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import type { AdminSecurityKeys } from '../../../admin/admin-security-keys.js';
 import type { AdminUsers } from '../../../admin/admin-users.js';
 import { TokenBucket } from '../../../broker/rate-limit.js';
 import { HubError } from '../../../errors.js';
 import { allow, SESSION_COOKIE } from '../../plugins/auth.js';
 import { qrDataUrl } from '../../qr-data-url.js';
 import { commonErrors, ErrorResponse } from '../../schemas/common.js';
+import { AuthenticationOptions } from '../../schemas/webauthn.js';
+import { securityKeyRoutes } from './security-keys.js';
 
 export interface AdminLoginServices {
   adminUsers: AdminUsers;
+  adminSecurityKeys: AdminSecurityKeys;
   now(): number;
   rotateDataKey(): { keyId: string; rows: number; files: number };
 }
 
+const Password = {
+  username: Type.String({ minLength: 1, maxLength: 64 }),
+  password: Type.String({ minLength: 1, maxLength: 256 }),
+};
+
 const LoginBody = Type.Object(
   {
-    username: Type.String({ minLength: 1, maxLength: 64 }),
-    password: Type.String({ minLength: 1, maxLength: 256 }),
-    totp: Type.String({
-      minLength: 1,
-      maxLength: 10,
-      description: 'the 6 digits from the authenticator app',
-    }),
+    ...Password,
+    totp: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 10, description: 'the 6 digits from the authenticator app' }),
+    ),
+    webauthn: Type.Optional(
+      Type.Object(
+        {},
+        {
+          additionalProperties: true,
+          description:
+            'instead of totp: startAuthentication() result for the options of POST /api/admin/login/security-key',
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
+
+const PasswordBody = Type.Object(Password, { additionalProperties: false });
 
 const LoginResponse = Type.Object({
   username: Type.String(),
@@ -44,11 +62,45 @@ export const adminLoginRoute: FastifyPluginAsyncTypebox<{ services: AdminLoginSe
   { services },
 ) => {
   const buckets = new Map<string, TokenBucket>();
+  /** Both halves of a login draw on one budget per address. */
+  const throttle = (ip: string) => {
+    const now = services.now();
+    const bucket = buckets.get(ip) ?? new TokenBucket(LOGINS_PER_SECOND, LOGIN_BURST, now);
+    // Most recently used last; past MAX_ADDRESSES the address heard from longest ago is forgotten,
+    // so many addresses cannot grow memory (a forgotten address starts with a full burst again;
+    // the account's lockout after 5 failures holds whatever the address).
+    buckets.delete(ip);
+    buckets.set(ip, bucket);
+    if (buckets.size > MAX_ADDRESSES) buckets.delete(buckets.keys().next().value as string);
+    if (!bucket.take(now))
+      throw new HubError('rate_limited', 'Too many login attempts from this address; wait a minute');
+  };
+
+  app.post(
+    '/api/admin/login/security-key',
+    {
+      schema: {
+        summary:
+          'First half of a login with a security key: checks the password, then a one-time challenge for that person',
+        tags: ['admin'],
+        security: [],
+        body: PasswordBody,
+        response: { 200: AuthenticationOptions, 429: ErrorResponse, ...commonErrors },
+      },
+    },
+    async (request) => {
+      throttle(request.ip);
+      const { username, password } = request.body;
+      return services.adminUsers.securityKeyChallenge(username, password, request.headers.origin);
+    },
+  );
+
   app.post(
     '/api/admin/login',
     {
       schema: {
-        summary: 'Log a person in with password + TOTP; sets an HttpOnly session cookie',
+        summary:
+          'Log a person in with password + TOTP code or security key assertion; sets an HttpOnly session cookie',
         tags: ['admin'],
         security: [],
         body: LoginBody,
@@ -56,18 +108,16 @@ export const adminLoginRoute: FastifyPluginAsyncTypebox<{ services: AdminLoginSe
       },
     },
     async (request, reply) => {
-      const now = services.now();
-      const bucket = buckets.get(request.ip) ?? new TokenBucket(LOGINS_PER_SECOND, LOGIN_BURST, now);
-      // Most recently used last; past MAX_ADDRESSES the address heard from longest ago is forgotten,
-      // so many addresses cannot grow memory (a forgotten address starts with a full burst again;
-      // the account's lockout after 5 failures holds whatever the address).
-      buckets.delete(request.ip);
-      buckets.set(request.ip, bucket);
-      if (buckets.size > MAX_ADDRESSES) buckets.delete(buckets.keys().next().value as string);
-      if (!bucket.take(now))
-        throw new HubError('rate_limited', 'Too many login attempts from this address; wait a minute');
-      const { username, password, totp } = request.body;
-      const session = await services.adminUsers.login(username, password, totp);
+      throttle(request.ip);
+      const { username, password, totp, webauthn } = request.body;
+      if ((totp === undefined) === (webauthn === undefined)) {
+        throw new HubError('invalid_request', 'Send either totp or webauthn as the second factor');
+      }
+      const session = await services.adminUsers.login(
+        username,
+        password,
+        totp !== undefined ? { totp } : { webauthn },
+      );
       return reply
         .setCookie(SESSION_COOKIE, session.sessionId, {
           httpOnly: true,
@@ -99,6 +149,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ services: AdminLoginServic
   app,
   { services },
 ) => {
+  await app.register(securityKeyRoutes, { services });
+
   app.post(
     '/api/admin/users',
     {

@@ -5,6 +5,7 @@ import { HubError } from '../../../errors.js';
 import { allow } from '../../plugins/auth.js';
 import { qrDataUrl } from '../../qr-data-url.js';
 import { commonErrors, IdParams } from '../../schemas/common.js';
+import { AllowCredential, RegisterBody, RegistrationOptions } from '../../schemas/webauthn.js';
 import type { ApiServices } from '../../services.js';
 
 const Credential = Type.Object({
@@ -15,12 +16,6 @@ const Credential = Type.Object({
   origin: Type.String(),
   createdAt: Type.String({ format: 'date-time' }),
   lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-});
-
-const AllowCredential = Type.Object({
-  id: Type.String(),
-  type: Type.String({ description: 'public-key' }),
-  transports: Type.Optional(Type.Array(Type.String())),
 });
 
 const WebConfig = Type.Object({
@@ -35,35 +30,6 @@ const WebConfig = Type.Object({
   pushSubscriptions: Type.Integer(),
   allowCredentials: Type.Array(AllowCredential),
 });
-
-/** The options for `navigator.credentials.create`, key by key (nested values as WebAuthn defines them). */
-const RegistrationOptions = Type.Object({
-  challenge: Type.String(),
-  rp: Type.Object({ name: Type.String(), id: Type.Optional(Type.String()) }),
-  user: Type.Object({ id: Type.String(), name: Type.String(), displayName: Type.String() }),
-  pubKeyCredParams: Type.Array(Type.Object({ type: Type.String(), alg: Type.Integer() })),
-  timeout: Type.Optional(Type.Integer()),
-  excludeCredentials: Type.Optional(Type.Array(AllowCredential)),
-  authenticatorSelection: Type.Optional(
-    Type.Object({
-      authenticatorAttachment: Type.Optional(Type.String()),
-      residentKey: Type.Optional(Type.String()),
-      requireResidentKey: Type.Optional(Type.Boolean()),
-      userVerification: Type.Optional(Type.String()),
-    }),
-  ),
-  attestation: Type.Optional(Type.String()),
-  hints: Type.Optional(Type.Array(Type.String())),
-  extensions: Type.Optional(Type.Object({ credProps: Type.Optional(Type.Boolean()) })),
-});
-
-const RegisterBody = Type.Object(
-  {
-    response: Type.Object({}, { additionalProperties: true, description: 'startRegistration() result' }),
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-  },
-  { additionalProperties: false },
-);
 
 const CredentialParams = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 64 }),
