@@ -43,6 +43,9 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest('hex
  * CSRF token for every state-changing request.
  */
 export class AdminUsers {
+  /** Usernames whose password is being checked right now (see checkPassword). */
+  private readonly checking = new Set<string>();
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
@@ -140,15 +143,25 @@ export class AdminUsers {
    * before anything is checked. A wrong password counts as a failure.
    */
   private async checkPassword(username: string, password: string, now: number): Promise<UserRow | undefined> {
-    const row = this.db.prepare('SELECT * FROM admin_users WHERE username = ?').get(username) as
-      | UserRow
-      | undefined;
-    if (row?.locked_until && Date.parse(row.locked_until) > now) {
-      throw new HubError('account_locked', `Too many failed logins; try again after ${row.locked_until}`);
+    // One check per username at a time: the failure count is read before the slow scrypt check, so
+    // guesses sent together would all get past the lockout before the first had failed. Asked
+    // the same for unknown usernames, so the answer tells nothing about who exists.
+    if (this.checking.has(username))
+      throw new HubError('rate_limited', 'A login for this username is already being checked; try again');
+    this.checking.add(username);
+    try {
+      const row = this.db.prepare('SELECT * FROM admin_users WHERE username = ?').get(username) as
+        | UserRow
+        | undefined;
+      if (row?.locked_until && Date.parse(row.locked_until) > now) {
+        throw new HubError('account_locked', `Too many failed logins; try again after ${row.locked_until}`);
+      }
+      const passwordOk = await verifySecret(password, row?.password_hash ?? DUMMY_HASH);
+      if (row && !passwordOk) this.recordFailure(row, now);
+      return row && passwordOk ? row : undefined;
+    } finally {
+      this.checking.delete(username);
     }
-    const passwordOk = await verifySecret(password, row?.password_hash ?? DUMMY_HASH);
-    if (row && !passwordOk) this.recordFailure(row, now);
-    return row && passwordOk ? row : undefined;
   }
 
   /** The time step of a valid, not yet used TOTP code (±1 step for clock drift), or null. */
@@ -162,12 +175,16 @@ export class AdminUsers {
     return step > row.totp_last_step ? step : null;
   }
 
+  /** Counts a failure in one statement (never from a stale read), locking at the fifth. */
   private recordFailure(row: UserRow, now: number): void {
-    const failures = row.failed_attempts + 1;
-    const lockedUntil = failures >= MAX_FAILED_LOGINS ? new Date(now + LOCKOUT_MS).toISOString() : null;
     this.db
-      .prepare('UPDATE admin_users SET failed_attempts = ?, locked_until = ? WHERE username = ?')
-      .run(lockedUntil ? 0 : failures, lockedUntil, row.username);
+      .prepare(
+        `UPDATE admin_users SET
+           locked_until = CASE WHEN failed_attempts + 1 >= ? THEN ? ELSE locked_until END,
+           failed_attempts = CASE WHEN failed_attempts + 1 >= ? THEN 0 ELSE failed_attempts + 1 END
+         WHERE username = ?`,
+      )
+      .run(MAX_FAILED_LOGINS, new Date(now + LOCKOUT_MS).toISOString(), MAX_FAILED_LOGINS, row.username);
   }
 
   private totp(username: string, base32: string): TOTP {

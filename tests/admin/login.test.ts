@@ -131,6 +131,40 @@ describe('admin login with password and TOTP', () => {
     expect((await login({ username: 'alice', password: PASSWORD, totp: nextCode() })).statusCode).toBe(200);
   });
 
+  it('checks one login per username at a time, so guesses sent together cannot outrun the lockout', async () => {
+    await hub.api({
+      method: 'POST',
+      url: '/api/admin/users',
+      payload: { username: 'bob', password: PASSWORD },
+    });
+    // Twenty wrong guesses at once, each from its own address (past the per-address limit).
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        login({ username: 'bob', password: `guess ${i}`, totp: '000000' }),
+      ),
+    );
+    const codes = answers.map((answer) => answer.json().error.code).sort();
+    expect(codes.filter((code) => code === 'login_failed')).toHaveLength(1);
+    expect(codes.filter((code) => code === 'rate_limited')).toHaveLength(19);
+    // An unknown username is answered the same way, so the answer tells nothing about who exists.
+    const nobody = await Promise.all(
+      Array.from({ length: 3 }, () => login({ username: 'nobody', password: 'x', totp: '000000' })),
+    );
+    expect(nobody.map((answer) => answer.json().error.code).sort()).toEqual([
+      'login_failed',
+      'rate_limited',
+      'rate_limited',
+    ]);
+    // Each failure counted, none lost: four more lock the account.
+    for (let i = 0; i < 4; i++)
+      expect((await login({ username: 'bob', password: 'wrong', totp: '000000' })).json().error.code).toBe(
+        'login_failed',
+      );
+    expect((await login({ username: 'bob', password: PASSWORD, totp: nextCode() })).json().error.code).toBe(
+      'account_locked',
+    );
+  });
+
   it('rate-limits login attempts from one address', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) {
