@@ -20,7 +20,11 @@ import { runInNewContext } from 'node:vm';
 import mqtt, { type MqttClient } from 'mqtt';
 import nacl from 'tweetnacl';
 import { loadSettings } from '../src/config/load.js';
-import { buildApprovalMessage, signApprovalMessage } from '../src/confirm/approval-message.js';
+import {
+  approvalFieldsOf,
+  buildApprovalMessage,
+  signApprovalMessage,
+} from '../src/confirm/approval-message.js';
 import { Hub } from '../src/hub.js';
 import { createLogger } from '../src/logger.js';
 import type { Intent } from '../src/payments/intent.js';
@@ -154,16 +158,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     id: string;
   };
   const decide = async (intent: Intent, action: 'approve' | 'deny') => {
-    const message = buildApprovalMessage({
-      intentId: intent.id,
-      action,
-      amount: intent.amount,
-      currency: intent.currency,
-      payeeId: intent.payee.id,
-      challenge: intent.challenge,
-      expiresAt: intent.expiresAt,
-      phoneId: phone.phoneId,
-    });
+    const message = buildApprovalMessage(approvalFieldsOf(intent, action, phone.phoneId));
     const signature = signApprovalMessage(message, keys.secretKey);
     return api(
       'POST',

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import nacl from 'tweetnacl';
-import { buildApprovalMessage, signApprovalMessage } from '../confirm/approval-message.js';
+import { approvalFieldsOf, buildApprovalMessage, signApprovalMessage } from '../confirm/approval-message.js';
 import type { Intent } from '../payments/intent.js';
 import { HubClient } from './hub-client.js';
 
@@ -58,16 +58,7 @@ export function registerPhoneCommands(
         print(
           `${intent.description}: ${intent.amount} ${intent.currency} to ${intent.payee.name} (${intent.payee.id})`,
         );
-        const message = buildApprovalMessage({
-          intentId: intent.id,
-          action,
-          amount: intent.amount,
-          currency: intent.currency,
-          payeeId: intent.payee.id,
-          challenge: intent.challenge,
-          expiresAt: intent.expiresAt,
-          phoneId: key.phoneId,
-        });
+        const message = buildApprovalMessage(approvalFieldsOf(intent, action, key.phoneId));
         const signature = signApprovalMessage(message, new Uint8Array(Buffer.from(key.secretKey, 'base64')));
         const decided = await phone.request<Intent>(
           'POST',

@@ -20,6 +20,34 @@ export interface ApprovalFields {
 
 export const APPROVAL_MESSAGE_VERSION = 'homepay-approval-v1';
 
+/** What of an intent (as the hub stored or sent it) a decision signs. */
+export interface SignedIntentFields {
+  id: string;
+  amount: number;
+  currency: string;
+  payee: { id: string };
+  challenge: string;
+  expiresAt: string;
+}
+
+/** The fields of `action` on `intent` by `phoneId`: the one mapping from an intent to its message. */
+export function approvalFieldsOf(
+  intent: SignedIntentFields,
+  action: ApprovalFields['action'],
+  phoneId: string,
+): ApprovalFields {
+  return {
+    intentId: intent.id,
+    action,
+    amount: intent.amount,
+    currency: intent.currency,
+    payeeId: intent.payee.id,
+    challenge: intent.challenge,
+    expiresAt: intent.expiresAt,
+    phoneId,
+  };
+}
+
 export function buildApprovalMessage(fields: ApprovalFields): string {
   return [
     APPROVAL_MESSAGE_VERSION,

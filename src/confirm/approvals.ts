@@ -5,7 +5,7 @@ import type { Intent } from '../payments/intent.js';
 import type { PaymentIntents } from '../payments/intents.js';
 import type { Settlement } from '../payments/settlement.js';
 import { type Db, inTransaction } from '../store/database.js';
-import { buildApprovalMessage, verifyApprovalSignature } from './approval-message.js';
+import { approvalFieldsOf, buildApprovalMessage, verifyApprovalSignature } from './approval-message.js';
 import type { Phones } from './phones.js';
 import type { ApprovalAssertionVerifier } from './webauthn.js';
 
@@ -60,16 +60,7 @@ export class Approvals {
 
     // The message is rebuilt from what the hub stored: a signature over any other amount, payee,
     // intent, challenge or action does not verify.
-    const message = buildApprovalMessage({
-      intentId: stored.id,
-      action,
-      amount: stored.amount,
-      currency: stored.currency,
-      payeeId: stored.payee.id,
-      challenge: stored.challenge,
-      expiresAt: stored.expiresAt,
-      phoneId: phone.id,
-    });
+    const message = buildApprovalMessage(approvalFieldsOf(stored, action, phone.id));
     if (!verifyApprovalSignature(message, decision.signature, phone.publicKey)) {
       this.ctx.logger.warn({ intentId, phoneId: phone.id, action }, 'approval refused: bad signature');
       throw new HubError(

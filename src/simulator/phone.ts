@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import nacl from 'tweetnacl';
 import { ApiError, HubClient } from '../cli/hub-client.js';
-import { buildApprovalMessage, signApprovalMessage } from '../confirm/approval-message.js';
+import { approvalFieldsOf, buildApprovalMessage, signApprovalMessage } from '../confirm/approval-message.js';
 import type { Intent } from '../payments/intent.js';
 import type { StoredPhone } from './state-file.js';
 
@@ -103,16 +103,7 @@ export class SimulatedPhone {
 
   /** The body of `POST /api/intents/{id}/approve`: the v1 message for this intent, signed. */
   decision(intent: Intent): { phoneId: string; signature: string } {
-    const message = buildApprovalMessage({
-      intentId: intent.id,
-      action: 'approve',
-      amount: intent.amount,
-      currency: intent.currency,
-      payeeId: intent.payee.id,
-      challenge: intent.challenge,
-      expiresAt: intent.expiresAt,
-      phoneId: this.stored.phoneId,
-    });
+    const message = buildApprovalMessage(approvalFieldsOf(intent, 'approve', this.stored.phoneId));
     const secretKey = new Uint8Array(Buffer.from(this.stored.secretKey, 'base64'));
     return { phoneId: this.stored.phoneId, signature: signApprovalMessage(message, secretKey) };
   }

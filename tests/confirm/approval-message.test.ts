@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVeri
 import nacl from 'tweetnacl';
 import { describe, expect, it } from 'vitest';
 import {
+  approvalFieldsOf,
   buildApprovalMessage,
   decodeBase64Exact,
   signApprovalMessage,
@@ -36,6 +37,22 @@ const HAND_WRITTEN =
 describe('approval message v1', () => {
   it('is the SPEC lines joined by newlines, with no trailing newline', () => {
     expect(buildApprovalMessage(fields)).toBe(HAND_WRITTEN);
+  });
+
+  it('takes its fields from an intent as the hub sends it', () => {
+    const intent = {
+      id: 'pi_4k2j9x0q1m7c3b5n',
+      amount: 8900,
+      currency: 'CNY',
+      payee: { id: 'mi_store', name: '小米商城' },
+      challenge: 'cNk3b1o2dW5kZXJzdGFuZGluZw',
+      expiresAt: '2026-11-27T08:10:00.000Z',
+      status: 'requires_approval',
+    };
+    expect(buildApprovalMessage(approvalFieldsOf(intent, 'approve', 'ph_7hq2xk0a9d8f7g6s'))).toBe(
+      HAND_WRITTEN,
+    );
+    expect(approvalFieldsOf(intent, 'deny', 'ph_x')).toEqual({ ...fields, action: 'deny', phoneId: 'ph_x' });
   });
 
   it('is signed by tweetnacl exactly as Node’s Ed25519 signs it (RFC 8032 test key 1)', () => {

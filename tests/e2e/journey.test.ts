@@ -2,7 +2,11 @@ import type { MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import nacl from 'tweetnacl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApprovalMessage, signApprovalMessage } from '../../src/confirm/approval-message.js';
+import {
+  approvalFieldsOf,
+  buildApprovalMessage,
+  signApprovalMessage,
+} from '../../src/confirm/approval-message.js';
 import type { Intent } from '../../src/payments/intent.js';
 import { addDevice, type TestHub } from '../helpers/hub.js';
 import { connectClient } from '../helpers/mqtt.js';
@@ -189,16 +193,7 @@ describe('the phone journey: pair, a voice order, approve with the fingerprint, 
         read.onsuccess = () => resolve({ ...read.result, secretKey: [...read.result.secretKey] });
       };
     })`);
-    const message = buildApprovalMessage({
-      intentId: order.id,
-      action: 'approve',
-      amount: order.amount,
-      currency: order.currency,
-      payeeId: order.payee.id,
-      challenge: order.challenge,
-      expiresAt: order.expiresAt,
-      phoneId: pairing.phoneId,
-    });
+    const message = buildApprovalMessage(approvalFieldsOf(order, 'approve', pairing.phoneId));
     expect(Uint8Array.from(pairing.secretKey)).toHaveLength(nacl.sign.secretKeyLength);
     const direct = await hub.api({
       method: 'POST',

@@ -1,5 +1,9 @@
 import nacl from 'tweetnacl';
-import { buildApprovalMessage, signApprovalMessage } from '../../src/confirm/approval-message.js';
+import {
+  approvalFieldsOf,
+  buildApprovalMessage,
+  signApprovalMessage,
+} from '../../src/confirm/approval-message.js';
 import type { Intent } from '../../src/payments/intent.js';
 import type { TestHub } from './hub.js';
 
@@ -33,17 +37,7 @@ export async function pairPhone(hub: TestHub, name = 'Test phone'): Promise<Test
     token,
     keyPair,
     sign(intent, action, override = {}) {
-      const message = buildApprovalMessage({
-        intentId: intent.id,
-        action,
-        amount: intent.amount,
-        currency: intent.currency,
-        payeeId: intent.payee.id,
-        challenge: intent.challenge,
-        expiresAt: intent.expiresAt,
-        phoneId,
-        ...override,
-      });
+      const message = buildApprovalMessage({ ...approvalFieldsOf(intent, action, phoneId), ...override });
       return signApprovalMessage(message, keyPair.secretKey);
     },
   };

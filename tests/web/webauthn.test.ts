@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApprovalMessage } from '../../src/confirm/approval-message.js';
+import { approvalFieldsOf, buildApprovalMessage } from '../../src/confirm/approval-message.js';
 import { approvalChallenge } from '../../src/confirm/webauthn.js';
 import type { Intent } from '../../src/payments/intent.js';
 import { startHub, type TestHub } from '../helpers/hub.js';
@@ -49,16 +49,7 @@ async function register(who: TestPhone, origin: string, options: { userVerified?
 }
 
 function message(intent: Intent, action: 'approve' | 'deny', phoneId = phone.phoneId) {
-  return buildApprovalMessage({
-    intentId: intent.id,
-    action,
-    amount: intent.amount,
-    currency: intent.currency,
-    payeeId: intent.payee.id,
-    challenge: intent.challenge,
-    expiresAt: intent.expiresAt,
-    phoneId,
-  });
+  return buildApprovalMessage(approvalFieldsOf(intent, action, phoneId));
 }
 
 function approve(intent: Intent, webauthn?: unknown, who = phone) {

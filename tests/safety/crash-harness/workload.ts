@@ -5,7 +5,11 @@
  * an acknowledgement is a promise that must survive the next SIGKILL.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import { buildApprovalMessage, signApprovalMessage } from '../../../src/confirm/approval-message.js';
+import {
+  approvalFieldsOf,
+  buildApprovalMessage,
+  signApprovalMessage,
+} from '../../../src/confirm/approval-message.js';
 import type { Intent } from '../../../src/payments/intent.js';
 
 export interface Credentials {
@@ -148,16 +152,7 @@ function connecting(port: number, device: Credentials): { client: MqttClient; co
 }
 
 export function sign(household: Household, intent: Intent, action: 'approve' | 'deny'): string {
-  const message = buildApprovalMessage({
-    intentId: intent.id,
-    action,
-    amount: intent.amount,
-    currency: intent.currency,
-    payeeId: intent.payee.id,
-    challenge: intent.challenge,
-    expiresAt: intent.expiresAt,
-    phoneId: household.phone.id,
-  });
+  const message = buildApprovalMessage(approvalFieldsOf(intent, action, household.phone.id));
   return signApprovalMessage(message, household.phone.secretKey);
 }
 
