@@ -45,6 +45,7 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest('hex
 export class AdminUsers {
   /** Usernames whose password is being checked right now (see checkPassword). */
   private readonly checking = new Set<string>();
+  private readonly unknownNames = new UnknownNameFailures();
 
   constructor(
     private readonly db: Db,
@@ -153,11 +154,14 @@ export class AdminUsers {
       const row = this.db.prepare('SELECT * FROM admin_users WHERE username = ?').get(username) as
         | UserRow
         | undefined;
-      if (row?.locked_until && Date.parse(row.locked_until) > now) {
-        throw new HubError('account_locked', `Too many failed logins; try again after ${row.locked_until}`);
+      // A username nobody has locks like a real one, so "locked" does not tell who exists.
+      const lockedUntil = row ? row.locked_until : this.unknownNames.lockedUntil(username, now);
+      if (lockedUntil && Date.parse(lockedUntil) > now) {
+        throw new HubError('account_locked', `Too many failed logins; try again after ${lockedUntil}`);
       }
       const passwordOk = await verifySecret(password, row?.password_hash ?? DUMMY_HASH);
       if (row && !passwordOk) this.recordFailure(row, now);
+      if (!row) this.unknownNames.failed(username, now);
       return row && passwordOk ? row : undefined;
     } finally {
       this.checking.delete(username);
@@ -206,4 +210,32 @@ function loginFailed(): HubError {
 }
 
 /** A fixed scrypt hash of a random string, checked when the user does not exist. */
+/**
+ * Failed logins for usernames that do not exist, counted and locked like real accounts' (in
+ * memory, at most MAX_UNKNOWN_NAMES, the least recently failed forgotten first).
+ */
+class UnknownNameFailures {
+  private readonly names = new Map<string, { failures: number; lockedUntil: string | null }>();
+
+  lockedUntil(username: string, now: number): string | null {
+    const entry = this.names.get(username);
+    if (entry?.lockedUntil && Date.parse(entry.lockedUntil) <= now) this.names.delete(username);
+    return this.names.get(username)?.lockedUntil ?? null;
+  }
+
+  failed(username: string, now: number): void {
+    const entry = this.names.get(username) ?? { failures: 0, lockedUntil: null };
+    entry.failures++;
+    if (entry.failures >= MAX_FAILED_LOGINS) {
+      entry.failures = 0;
+      entry.lockedUntil = new Date(now + LOCKOUT_MS).toISOString();
+    }
+    this.names.delete(username);
+    this.names.set(username, entry);
+    if (this.names.size > MAX_UNKNOWN_NAMES) this.names.delete(this.names.keys().next().value as string);
+  }
+}
+
+const MAX_UNKNOWN_NAMES = 10_000;
+
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$4fWJ5rTQ2Wm5n1t1u0ZkXjPZ0n7cQ9S3J0Vb6o3pZxE=';

@@ -131,6 +131,19 @@ describe('admin login with password and TOTP', () => {
     expect((await login({ username: 'alice', password: PASSWORD, totp: nextCode() })).statusCode).toBe(200);
   });
 
+  it('locks a username nobody has just like a real one, so the answer does not tell who exists', async () => {
+    const answers: string[] = [];
+    for (let i = 0; i < 6; i++)
+      answers.push(
+        (await login({ username: 'mallory', password: 'wrong password!', totp: '000000' })).json().error.code,
+      );
+    expect(answers).toEqual([...Array(5).fill('login_failed'), 'account_locked']);
+    clock.advance(15 * 60_000);
+    expect((await login({ username: 'mallory', password: 'x', totp: '000000' })).json().error.code).toBe(
+      'login_failed',
+    );
+  });
+
   it('checks one login per username at a time, so guesses sent together cannot outrun the lockout', async () => {
     await hub.api({
       method: 'POST',
@@ -171,7 +184,8 @@ describe('admin login with password and TOTP', () => {
       const response = await hub.hub.http.inject({
         method: 'POST',
         url: '/api/admin/login',
-        payload: { username: 'nobody', password: 'x', totp: '123456' },
+        // Another unknown name each time: the address's limit, not a name's lockout, is under test.
+        payload: { username: `nobody-${i}`, password: 'x', totp: '123456' },
         remoteAddress: '127.9.9.9',
       });
       statuses.push(response.statusCode);

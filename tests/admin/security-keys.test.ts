@@ -322,14 +322,15 @@ describe('signing in with password and security key', () => {
   it('draws the challenge and the login from one per-address rate limit', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
+      // Other unknown names each time: the address's limit, not a name's lockout, is under test.
       const asked = await post(
         '/api/admin/login/security-key',
-        { username: 'nobody', password: 'x' },
+        { username: `nobody-${i}`, password: 'x' },
         '127.8.8.8',
       );
       const tried = await post(
         '/api/admin/login',
-        { username: 'nobody', password: 'x', webauthn: alice.assert('x') },
+        { username: `nobody-else-${i}`, password: 'x', webauthn: alice.assert('x') },
         '127.8.8.8',
       );
       statuses.push(asked.statusCode, tried.statusCode);
