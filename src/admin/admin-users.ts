@@ -4,7 +4,7 @@ import { Secret, TOTP } from 'otpauth';
 import type { Clock } from '../clock.js';
 import { hashSecret, verifySecret } from '../devices/secrets.js';
 import { HubError } from '../errors.js';
-import type { Db } from '../store/database.js';
+import { type Db, prepared } from '../store/database.js';
 import type { SecretSealer } from '../wallet/funding-sources.js';
 import type { AdminSecurityKeys } from './admin-security-keys.js';
 
@@ -63,11 +63,10 @@ export class AdminUsers {
     if (password.length < 12) throw new HubError('invalid_request', 'password: at least 12 characters');
     const secret = new Secret({ size: 20 });
     try {
-      this.db
-        .prepare(
-          'INSERT INTO admin_users (username, password_hash, totp_secret, created_at) VALUES (?, ?, ?, ?)',
-        )
-        .run(username, await hashSecret(password), this.secrets.seal(secret.base32), this.nowIso());
+      prepared(
+        this.db,
+        'INSERT INTO admin_users (username, password_hash, totp_secret, created_at) VALUES (?, ?, ?, ?)',
+      ).run(username, await hashSecret(password), this.secrets.seal(secret.base32), this.nowIso());
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
         throw new HubError('invalid_request', `User ${username} exists`);
@@ -112,30 +111,29 @@ export class AdminUsers {
     const csrfToken = randomBytes(32).toString('base64url');
     const expiresAt = new Date(now + SESSION_TTL_MS).toISOString();
     this.db.transaction(() => {
-      this.db
-        .prepare(
-          'UPDATE admin_users SET failed_attempts = 0, locked_until = NULL, totp_last_step = max(totp_last_step, ?) WHERE username = ?',
-        )
-        .run(step ?? 0, username);
-      this.db
-        .prepare(
-          'INSERT INTO admin_sessions (id_hash, username, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
-        )
-        .run(sha256(sessionId), username, csrfToken, new Date(now).toISOString(), expiresAt);
+      prepared(
+        this.db,
+        'UPDATE admin_users SET failed_attempts = 0, locked_until = NULL, totp_last_step = max(totp_last_step, ?) WHERE username = ?',
+      ).run(step ?? 0, username);
+      prepared(
+        this.db,
+        'INSERT INTO admin_sessions (id_hash, username, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+      ).run(sha256(sessionId), username, csrfToken, new Date(now).toISOString(), expiresAt);
     })();
     return { sessionId, csrfToken, expiresAt };
   }
 
   /** The session behind a cookie value, if it exists and has not expired. */
   session(sessionId: string): { username: string; csrfToken: string } | undefined {
-    const row = this.db
-      .prepare('SELECT username, csrf_token FROM admin_sessions WHERE id_hash = ? AND expires_at > ?')
-      .get(sha256(sessionId), this.nowIso()) as { username: string; csrf_token: string } | undefined;
+    const row = prepared(
+      this.db,
+      'SELECT username, csrf_token FROM admin_sessions WHERE id_hash = ? AND expires_at > ?',
+    ).get(sha256(sessionId), this.nowIso()) as { username: string; csrf_token: string } | undefined;
     return row ? { username: row.username, csrfToken: row.csrf_token } : undefined;
   }
 
   logout(sessionId: string): void {
-    this.db.prepare('DELETE FROM admin_sessions WHERE id_hash = ?').run(sha256(sessionId));
+    prepared(this.db, 'DELETE FROM admin_sessions WHERE id_hash = ?').run(sha256(sessionId));
   }
 
   /**
@@ -151,7 +149,7 @@ export class AdminUsers {
       throw new HubError('rate_limited', 'A login for this username is already being checked; try again');
     this.checking.add(username);
     try {
-      const row = this.db.prepare('SELECT * FROM admin_users WHERE username = ?').get(username) as
+      const row = prepared(this.db, 'SELECT * FROM admin_users WHERE username = ?').get(username) as
         | UserRow
         | undefined;
       // A username nobody has locks like a real one, so "locked" does not tell who exists.
@@ -181,14 +179,13 @@ export class AdminUsers {
 
   /** Counts a failure in one statement (never from a stale read), locking at the fifth. */
   private recordFailure(row: UserRow, now: number): void {
-    this.db
-      .prepare(
-        `UPDATE admin_users SET
+    prepared(
+      this.db,
+      `UPDATE admin_users SET
            locked_until = CASE WHEN failed_attempts + 1 >= ? THEN ? ELSE locked_until END,
            failed_attempts = CASE WHEN failed_attempts + 1 >= ? THEN 0 ELSE failed_attempts + 1 END
          WHERE username = ?`,
-      )
-      .run(MAX_FAILED_LOGINS, new Date(now + LOCKOUT_MS).toISOString(), MAX_FAILED_LOGINS, row.username);
+    ).run(MAX_FAILED_LOGINS, new Date(now + LOCKOUT_MS).toISOString(), MAX_FAILED_LOGINS, row.username);
   }
 
   private totp(username: string, base32: string): TOTP {

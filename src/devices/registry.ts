@@ -81,12 +81,11 @@ export class DeviceRegistry {
     const secretHash = await hashSecret(secret);
     const createdAt = new Date(this.clock.now()).toISOString();
     try {
-      this.db
-        .prepare(
-          `INSERT INTO devices (id, profile, name, identity, secret_hash, created_at)
+      prepared(
+        this.db,
+        `INSERT INTO devices (id, profile, name, identity, secret_hash, created_at)
            VALUES (?, ?, ?, ?, ?, ?)`,
-        )
-        .run(id, profile.id, name, identity, secretHash, createdAt);
+      ).run(id, profile.id, name, identity, secretHash, createdAt);
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
         throw new HubError(
@@ -149,12 +148,13 @@ export class DeviceRegistry {
     const secret = newSecret(24);
     const hash = await hashSecret(secret);
     inTransaction(this.db, () => {
-      this.db.prepare('UPDATE devices SET secret_hash = ? WHERE id = ?').run(hash, id);
+      prepared(this.db, 'UPDATE devices SET secret_hash = ? WHERE id = ?').run(hash, id);
       this.rows.delete(id);
       // Whoever had the old secret may have had the certificate's key too.
-      this.db
-        .prepare('UPDATE device_certificates SET revoked_at = ? WHERE device_id = ? AND revoked_at IS NULL')
-        .run(new Date(this.clock.now()).toISOString(), id);
+      prepared(
+        this.db,
+        'UPDATE device_certificates SET revoked_at = ? WHERE device_id = ? AND revoked_at IS NULL',
+      ).run(new Date(this.clock.now()).toISOString(), id);
     });
     this.verified.delete(id);
     this.events.emit('device.secretRotated', { deviceId: id });
@@ -163,9 +163,11 @@ export class DeviceRegistry {
 
   /** Puts a client certificate the hub just issued to a device on record (src/tls/hub-tls.ts). */
   recordCertificate(deviceId: string, serial: string): void {
-    this.db
-      .prepare('INSERT INTO device_certificates (serial, device_id, issued_at) VALUES (?, ?, ?)')
-      .run(serial.toUpperCase(), deviceId, new Date(this.clock.now()).toISOString());
+    prepared(this.db, 'INSERT INTO device_certificates (serial, device_id, issued_at) VALUES (?, ?, ?)').run(
+      serial.toUpperCase(),
+      deviceId,
+      new Date(this.clock.now()).toISOString(),
+    );
   }
 
   /** Whether a certificate (the CA already verified it) was issued to this device and still holds. */
@@ -180,7 +182,7 @@ export class DeviceRegistry {
   remove(id: string): Device {
     const device = this.require(id);
     const children = this.children(id);
-    this.db.prepare('DELETE FROM devices WHERE id = ?').run(id);
+    prepared(this.db, 'DELETE FROM devices WHERE id = ?').run(id);
     this.rows.clear();
     this.verified.delete(id);
     for (const child of children) this.events.emit('device.removed', { deviceId: child.id });
@@ -205,7 +207,7 @@ export class DeviceRegistry {
   }
 
   list(): Device[] {
-    const rows = this.db.prepare('SELECT * FROM devices ORDER BY created_at, id').all() as DeviceRow[];
+    const rows = prepared(this.db, 'SELECT * FROM devices ORDER BY created_at, id').all() as DeviceRow[];
     return rows.map((row) => this.toDevice(row));
   }
 
@@ -215,16 +217,17 @@ export class DeviceRegistry {
   }
 
   children(parentId: string): Device[] {
-    const rows = this.db
-      .prepare('SELECT * FROM devices WHERE parent_id = ? ORDER BY id')
-      .all(parentId) as DeviceRow[];
+    const rows = prepared(this.db, 'SELECT * FROM devices WHERE parent_id = ? ORDER BY id').all(
+      parentId,
+    ) as DeviceRow[];
     return rows.map((row) => this.toDevice(row));
   }
 
   findByIdentity(profile: string, identity: string): Device | undefined {
-    const row = this.db
-      .prepare('SELECT * FROM devices WHERE profile = ? AND identity = ? AND parent_id IS NULL')
-      .get(profile, identity) as DeviceRow | undefined;
+    const row = prepared(
+      this.db,
+      'SELECT * FROM devices WHERE profile = ? AND identity = ? AND parent_id IS NULL',
+    ).get(profile, identity) as DeviceRow | undefined;
     return row ? this.toDevice(row) : undefined;
   }
 
@@ -236,19 +239,18 @@ export class DeviceRegistry {
     ) as DeviceRow | undefined;
     if (existing) return this.toDevice(existing);
     const id = newId('dev');
-    this.db
-      .prepare(
-        `INSERT INTO devices (id, profile, name, identity, parent_id, online, created_at)
+    prepared(
+      this.db,
+      `INSERT INTO devices (id, profile, name, identity, parent_id, online, created_at)
          VALUES (?, ?, ?, ?, ?, 1, ?)`,
-      )
-      .run(
-        id,
-        parent.profile,
-        childIdentity,
-        childIdentity,
-        parent.id,
-        new Date(this.clock.now()).toISOString(),
-      );
+    ).run(
+      id,
+      parent.profile,
+      childIdentity,
+      childIdentity,
+      parent.id,
+      new Date(this.clock.now()).toISOString(),
+    );
     this.events.emit('device.added', { deviceId: id });
     return this.require(id);
   }
@@ -314,13 +316,13 @@ export class DeviceRegistry {
 
   /** Every device offline: at start (nothing is connected yet) and at stop. */
   markAllOffline(): void {
-    this.db.prepare('UPDATE devices SET online = 0 WHERE online = 1').run();
+    prepared(this.db, 'UPDATE devices SET online = 0 WHERE online = 1').run();
     this.rows.clear();
   }
 
   /** Writes the in-memory `lastSeen` times, on stop. */
   flushLastSeen(): void {
-    const update = this.db.prepare('UPDATE devices SET last_seen = ? WHERE id = ?');
+    const update = prepared(this.db, 'UPDATE devices SET last_seen = ? WHERE id = ?');
     this.db.transaction(() => {
       for (const [id, at] of this.lastSeen) update.run(at, id);
     })();

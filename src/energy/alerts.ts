@@ -4,7 +4,7 @@
  * restart, changes nothing. An intent action's intent is remembered on its alert.
  */
 import { newId } from '../ids.js';
-import type { Db } from '../store/database.js';
+import { type Db, prepared } from '../store/database.js';
 import type { Period } from './periods.js';
 import type { RuleAction, RuleMetric } from './rules.js';
 
@@ -61,33 +61,32 @@ export class AlertRepository {
   /** Records a crossing; undefined when this crossing was already recorded. */
   record(alert: NewAlert, createdAt: string): { alert: EnergyAlert; action: RuleAction } | undefined {
     const id = newId('alert');
-    const inserted = this.db
-      .prepare(
-        `INSERT OR IGNORE INTO energy_alerts (id, rule_id, rule_name, metric, value, threshold, period,
+    const inserted = prepared(
+      this.db,
+      `INSERT OR IGNORE INTO energy_alerts (id, rule_id, rule_name, metric, value, threshold, period,
            period_start, crossing, device_id, ts, action, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        id,
-        alert.ruleId,
-        alert.name,
-        alert.metric,
-        alert.value,
-        alert.threshold,
-        alert.period,
-        alert.periodStart,
-        alert.crossing,
-        alert.deviceId,
-        alert.ts,
-        JSON.stringify(alert.action),
-        createdAt,
-      );
+    ).run(
+      id,
+      alert.ruleId,
+      alert.name,
+      alert.metric,
+      alert.value,
+      alert.threshold,
+      alert.period,
+      alert.periodStart,
+      alert.crossing,
+      alert.deviceId,
+      alert.ts,
+      JSON.stringify(alert.action),
+      createdAt,
+    );
     if (inserted.changes === 0) return undefined;
     return { alert: this.require(id), action: alert.action };
   }
 
   require(id: string): EnergyAlert {
-    const row = this.db.prepare('SELECT * FROM energy_alerts WHERE id = ?').get(id) as AlertRow | undefined;
+    const row = prepared(this.db, 'SELECT * FROM energy_alerts WHERE id = ?').get(id) as AlertRow | undefined;
     if (!row) throw new Error(`no alert ${id}`);
     return toAlert(row);
   }
@@ -105,23 +104,21 @@ export class AlertRepository {
       params.push(filter.since);
     }
     params.push(filter.limit);
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM energy_alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    const rows = prepared(
+      this.db,
+      `SELECT * FROM energy_alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY ts DESC, created_at DESC, id DESC LIMIT ?`,
-      )
-      .all(...params) as AlertRow[];
+    ).all(...params) as AlertRow[];
     return rows.map(toAlert);
   }
 
   /** Intent actions whose intent was never created (the hub stopped in between). */
   pendingIntents(): Array<{ alert: EnergyAlert; action: Extract<RuleAction, { kind: 'intent' }> }> {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM energy_alerts WHERE intent_id IS NULL AND intent_error IS NULL
+    const rows = prepared(
+      this.db,
+      `SELECT * FROM energy_alerts WHERE intent_id IS NULL AND intent_error IS NULL
            AND json_extract(action, '$.kind') = 'intent' ORDER BY created_at`,
-      )
-      .all() as AlertRow[];
+    ).all() as AlertRow[];
     return rows.map((row) => ({
       alert: toAlert(row),
       action: JSON.parse(row.action) as Extract<RuleAction, { kind: 'intent' }>,
@@ -129,13 +126,11 @@ export class AlertRepository {
   }
 
   setIntent(alertId: string, outcome: { intentId: string } | { error: string }): void {
-    this.db
-      .prepare('UPDATE energy_alerts SET intent_id = ?, intent_error = ? WHERE id = ?')
-      .run(
-        'intentId' in outcome ? outcome.intentId : null,
-        'error' in outcome ? outcome.error : null,
-        alertId,
-      );
+    prepared(this.db, 'UPDATE energy_alerts SET intent_id = ?, intent_error = ? WHERE id = ?').run(
+      'intentId' in outcome ? outcome.intentId : null,
+      'error' in outcome ? outcome.error : null,
+      alertId,
+    );
   }
 }
 

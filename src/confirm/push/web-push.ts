@@ -3,7 +3,7 @@ import path from 'node:path';
 import webpush from 'web-push';
 import type { Clock } from '../../clock.js';
 import { HubError } from '../../errors.js';
-import type { Db } from '../../store/database.js';
+import { type Db, prepared } from '../../store/database.js';
 import type { KeySealer } from '../../tls/certificates.js';
 import type { PushChannel, PushNotification } from './channel.js';
 
@@ -76,26 +76,26 @@ export class PushSubscriptions {
         'keys.p256dh must be a base64url P-256 public key (65 bytes) and keys.auth 16 bytes',
       );
     }
-    this.db
-      .prepare(
-        `INSERT INTO push_subscriptions (endpoint, phone_id, p256dh, auth, created_at) VALUES (?, ?, ?, ?, ?)
+    prepared(
+      this.db,
+      `INSERT INTO push_subscriptions (endpoint, phone_id, p256dh, auth, created_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (endpoint) DO UPDATE SET phone_id = excluded.phone_id, p256dh = excluded.p256dh,
            auth = excluded.auth, created_at = excluded.created_at, last_error = NULL`,
-      )
-      .run(
-        subscription.endpoint,
-        phoneId,
-        subscription.keys.p256dh,
-        subscription.keys.auth,
-        new Date(this.clock.now()).toISOString(),
-      );
+    ).run(
+      subscription.endpoint,
+      phoneId,
+      subscription.keys.p256dh,
+      subscription.keys.auth,
+      new Date(this.clock.now()).toISOString(),
+    );
   }
 
   /** Forgets one of this phone's subscriptions (the app turned notifications off). */
   remove(phoneId: string, endpoint: string): void {
-    const result = this.db
-      .prepare('DELETE FROM push_subscriptions WHERE endpoint = ? AND phone_id = ?')
-      .run(endpoint, phoneId);
+    const result = prepared(
+      this.db,
+      'DELETE FROM push_subscriptions WHERE endpoint = ? AND phone_id = ?',
+    ).run(endpoint, phoneId);
     if (result.changes === 0) {
       throw new HubError('push_subscription_not_found', 'This phone has no such push subscription');
     }
@@ -103,7 +103,7 @@ export class PushSubscriptions {
 
   countFor(phoneId: string): number {
     return (
-      this.db.prepare('SELECT count(*) AS n FROM push_subscriptions WHERE phone_id = ?').get(phoneId) as {
+      prepared(this.db, 'SELECT count(*) AS n FROM push_subscriptions WHERE phone_id = ?').get(phoneId) as {
         n: number;
       }
     ).n;
@@ -111,12 +111,11 @@ export class PushSubscriptions {
 
   /** The subscriptions of phones that may still approve. */
   active(): Array<{ phoneId: string } & BrowserPushSubscription> {
-    const rows = this.db
-      .prepare(
-        `SELECT s.endpoint, s.phone_id, s.p256dh, s.auth FROM push_subscriptions s
+    const rows = prepared(
+      this.db,
+      `SELECT s.endpoint, s.phone_id, s.p256dh, s.auth FROM push_subscriptions s
          JOIN phones p ON p.id = s.phone_id WHERE p.revoked_at IS NULL ORDER BY s.created_at, s.endpoint`,
-      )
-      .all() as SubscriptionRow[];
+    ).all() as SubscriptionRow[];
     return rows.map((row) => ({
       phoneId: row.phone_id,
       endpoint: row.endpoint,
@@ -126,11 +125,11 @@ export class PushSubscriptions {
 
   /** The push service said this subscription no longer exists. */
   forget(endpoint: string): void {
-    this.db.prepare('DELETE FROM push_subscriptions WHERE endpoint = ?').run(endpoint);
+    prepared(this.db, 'DELETE FROM push_subscriptions WHERE endpoint = ?').run(endpoint);
   }
 
   noteError(endpoint: string, error: string): void {
-    this.db.prepare('UPDATE push_subscriptions SET last_error = ? WHERE endpoint = ?').run(error, endpoint);
+    prepared(this.db, 'UPDATE push_subscriptions SET last_error = ? WHERE endpoint = ?').run(error, endpoint);
   }
 }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Clock, isoNow } from '../../clock.js';
 import { HubError } from '../../errors.js';
-import { type Db, inTransaction } from '../../store/database.js';
+import { type Db, inTransaction, prepared } from '../../store/database.js';
 import { last4, luhnValid, normalizeCardNumber } from '../../wallet/card-number.js';
 import {
   type CardDetails,
@@ -146,9 +146,9 @@ export class SandboxProvider implements PaymentProvider {
 
   async lookup(idempotencyKey: string): Promise<ProviderOutcome | null> {
     await this.travel();
-    const row = this.db
-      .prepare('SELECT * FROM sandbox_provider_requests WHERE idempotency_key = ?')
-      .get(idempotencyKey) as BookRow | undefined;
+    const row = prepared(this.db, 'SELECT * FROM sandbox_provider_requests WHERE idempotency_key = ?').get(
+      idempotencyKey,
+    ) as BookRow | undefined;
     return row ? toOutcome(row) : null;
   }
 
@@ -188,9 +188,9 @@ export class SandboxProvider implements PaymentProvider {
   private book(request: ProviderRequest): ProviderOutcome {
     const key = request.idempotencyKey;
     return inTransaction(this.db, () => {
-      const row = this.db
-        .prepare('SELECT * FROM sandbox_provider_requests WHERE idempotency_key = ?')
-        .get(key) as BookRow | undefined;
+      const row = prepared(this.db, 'SELECT * FROM sandbox_provider_requests WHERE idempotency_key = ?').get(
+        key,
+      ) as BookRow | undefined;
       if (row) {
         if (
           row.operation !== request.operation ||
@@ -204,22 +204,21 @@ export class SandboxProvider implements PaymentProvider {
         return toOutcome(row);
       }
       const outcome = this.decide(request);
-      this.db
-        .prepare(
-          `INSERT INTO sandbox_provider_requests
+      prepared(
+        this.db,
+        `INSERT INTO sandbox_provider_requests
              (idempotency_key, operation, amount, currency, outcome, reference, reason, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          key,
-          request.operation,
-          request.amount,
-          request.currency,
-          outcome.status,
-          outcome.status === 'succeeded' ? outcome.reference : seededReference(this.seed, key),
-          outcome.status === 'declined' ? outcome.reason : null,
-          isoNow(this.clock),
-        );
+      ).run(
+        key,
+        request.operation,
+        request.amount,
+        request.currency,
+        outcome.status,
+        outcome.status === 'succeeded' ? outcome.reference : seededReference(this.seed, key),
+        outcome.status === 'declined' ? outcome.reason : null,
+        isoNow(this.clock),
+      );
       return outcome;
     });
   }
