@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-// The crash test (200 SIGKILLs of child hub processes) needs both cores for two minutes; run beside
-// the browser and broker tests it starves their timeouts. So it is a project of its own, in a
-// second group that starts when every other test has finished.
+// Two long tests run alone, each in a group that starts when the one before has finished: the
+// crash test (200 SIGKILLs of child hub processes) needs both cores for two minutes and, beside the
+// browser and broker tests, starves their timeouts; the soak (a minute of 200 devices) judges
+// memory, which other tests in the same process would move.
 const crashTest = 'tests/safety/crash.test.ts';
+const soakTest = 'tests/safety/soak.test.ts';
 
 export default defineConfig({
   test: {
@@ -17,13 +19,17 @@ export default defineConfig({
         test: {
           name: 'hub',
           include: ['tests/**/*.test.ts'],
-          exclude: [crashTest],
+          exclude: [crashTest, soakTest],
           sequence: { groupOrder: 0 },
         },
       },
       {
         extends: true,
         test: { name: 'crash', include: [crashTest], sequence: { groupOrder: 1 } },
+      },
+      {
+        extends: true,
+        test: { name: 'soak', include: [soakTest], sequence: { groupOrder: 2 } },
       },
     ],
   },

@@ -8,7 +8,7 @@
  *   npm run soak                                  # 60 s, 200 devices
  *   npm run soak -- --minutes 10 --devices 1000   # the long one
  *
- * tests/safety/soak.test.ts runs the same thing for about ten seconds in the test suite.
+ * tests/safety/soak.test.ts runs the same minute with 200 devices in the test suite (and CI).
  */
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -2,26 +2,28 @@ import { describe, expect, it } from 'vitest';
 import { runSoak } from '../../scripts/soak.js';
 
 /**
- * The soak in miniature: about ten seconds of 40 devices reporting every second and speakers
- * ordering, with a phone approving. `npm run soak` is the real one (60 s by default; ten minutes
- * and 1,000 devices with `--minutes 10 --devices 1000`).
+ * The soak as CI runs it (issue 10: a 60-second version in CI): a minute of 200 devices reporting
+ * every second and speakers ordering, with a phone approving, in a vitest group of its own after
+ * the rest of the suite (vitest.config.ts), so nothing else moves its memory. `npm run soak` is
+ * the same code from the command line; `npm run soak -- --minutes 10 --devices 1000` the long one.
  */
 describe('soak', () => {
-  it('keeps memory and every queue flat while 40 devices talk for ten seconds', async () => {
+  it('keeps memory and every queue flat while 200 devices talk for a minute', async () => {
     const lines: string[] = [];
     const report = await runSoak({
-      durationMs: 10_000,
-      devices: 40,
+      durationMs: 60_000,
+      devices: 200,
       readingEveryMs: 1000,
       utteranceEveryMs: 2000,
-      sampleEveryMs: 1000,
+      sampleEveryMs: 2000,
       print: (line) => lines.push(line),
     });
     console.log(lines.join('\n'));
     expect(report.growing).toEqual([]);
     expect(report.heapGrowthMb).toBeLessThan(40);
-    expect(report.work.readings).toBeGreaterThan(200);
-    expect(report.work.approvals).toBeGreaterThan(5);
+    // Most of 200 devices x 60 readings arrived and were stored, and the phone kept approving.
+    expect(report.work.readings).toBeGreaterThan(6000);
+    expect(report.work.approvals).toBeGreaterThan(20);
     expect(report.ok).toBe(true);
-  }, 120_000);
+  }, 240_000);
 });
