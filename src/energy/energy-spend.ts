@@ -340,6 +340,9 @@ export class EnergySpend {
   }
 
   private onRemoved(deviceId: string): void {
+    // Readings heard before the removal are stored first, then forgotten with the device; left in
+    // the batch they would bring its rows (and its retained state) back after it is gone.
+    this.flush();
     this.book.forgetDevice(deviceId);
     this.rules.deleteForDevice(deviceId);
     this.announced.delete(deviceId);

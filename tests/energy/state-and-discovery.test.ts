@@ -175,6 +175,28 @@ describe('energy state', () => {
     });
   });
 
+  it('forgets a removed device even when its last readings were still waiting for their batch', async () => {
+    const { hub, clock, meter, send } = await hubWithMeter();
+    await send([['2026-11-27 08:00', 1000]]);
+    const reading = (energyWh: number) =>
+      hub.hub.events.emit('device.message', {
+        deviceId: meter.id,
+        profile: 'homepay-meter',
+        topic: `homepay/meter/${meter.id}/reading`,
+        message: { kind: 'reading', energyWh },
+        receivedAt: new Date(clock.now() + 60_000).toISOString(),
+      });
+    // Heard, not yet stored (the batch is stored on the next turn), and then the device goes.
+    reading(1500);
+    hub.hub.registry.remove(meter.id);
+    hub.hub.energy.flush();
+    expect(hub.hub.energy.deviceState(meter.id)).toBeUndefined();
+    const rows = hub.hub.db
+      .prepare('SELECT COUNT(*) AS n FROM energy_channels WHERE device_id = ?')
+      .get(meter.id);
+    expect(rows).toEqual({ n: 0 });
+  });
+
   it('empties the retained state when the device is removed', async () => {
     const { hub, meter, ha, send } = await hubWithMeter();
     await send([
