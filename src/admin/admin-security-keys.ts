@@ -4,6 +4,7 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
 import type { Clock } from '../clock.js';
+import { CredentialTable } from '../confirm/credential-table.js';
 import {
   isAuthenticationResponse,
   parseTransports,
@@ -15,7 +16,7 @@ import {
 } from '../confirm/webauthn.js';
 import { HubError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { type Db, prepared } from '../store/database.js';
+import type { Db } from '../store/database.js';
 
 /** A security key as its owner sees it: never its public key bytes. */
 export interface SecurityKeyInfo {
@@ -25,10 +26,6 @@ export interface SecurityKeyInfo {
   origin: string;
   createdAt: string;
   lastUsedAt: string | null;
-}
-
-interface KeyRow extends StoredCredential {
-  username: string;
 }
 
 interface Ceremony {
@@ -54,12 +51,15 @@ export class AdminSecurityKeys {
   /** Open ceremonies per username, one of each kind; lost on restart (the person starts again). */
   private readonly registrations = new Map<string, Ceremony>();
   private readonly logins = new Map<string, Ceremony>();
+  private readonly keys: CredentialTable;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly clock: Clock,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.keys = new CredentialTable(db, clock, 'admin_webauthn_credentials', 'username');
+  }
 
   /** Options for `navigator.credentials.create`, for `username` at `originHeader`. */
   async registrationOptions(
@@ -80,7 +80,7 @@ export class AdminSecurityKeys {
       // A roaming key or the computer's own unlock, either; user verification (a PIN, a finger)
       // is what makes it a factor rather than a touch.
       authenticatorSelection: { residentKey: 'discouraged', userVerification: 'required' },
-      excludeCredentials: this.rows(username).map((row) => ({
+      excludeCredentials: this.keys.rows(username).map((row) => ({
         id: row.id,
         transports: parseTransports(row.transports),
       })),
@@ -113,38 +113,19 @@ export class AdminSecurityKeys {
     const credential = await verifyRegistration(response, pending, (message) =>
       this.logger.warn({ username, err: message }, 'security key registration refused'),
     );
-    const result = prepared(
-      this.db,
-      `INSERT INTO admin_webauthn_credentials
-         (id, username, name, public_key, counter, transports, rp_id, origin, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-    ).run(
-      credential.id,
-      username,
-      name.slice(0, 100),
-      credential.publicKey,
-      credential.counter,
-      credential.transports,
-      pending.rpId,
-      origin,
-      new Date(this.clock.now()).toISOString(),
-    );
-    if (result.changes === 0) {
+    if (!this.keys.insert(username, credential, { name, rpId: pending.rpId, origin })) {
       throw new HubError('webauthn_registration_failed', 'This security key is already registered');
     }
     return this.require(username, credential.id);
   }
 
   list(username: string): SecurityKeyInfo[] {
-    return this.rows(username).map(toInfo);
+    return this.keys.rows(username).map(toInfo);
   }
 
   remove(username: string, credentialId: string): SecurityKeyInfo {
     const info = this.require(username, credentialId);
-    prepared(this.db, 'DELETE FROM admin_webauthn_credentials WHERE id = ? AND username = ?').run(
-      credentialId,
-      username,
-    );
+    this.keys.remove(username, credentialId);
     return info;
   }
 
@@ -157,7 +138,7 @@ export class AdminSecurityKeys {
     originHeader: string | undefined,
   ): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const { origin, rpId } = webAuthnOrigin(originHeader);
-    const keys = this.rows(username).filter((row) => row.rp_id === rpId);
+    const keys = this.keys.rows(username).filter((row) => row.rp_id === rpId);
     if (keys.length === 0) {
       throw new HubError(
         'no_security_key',
@@ -196,10 +177,7 @@ export class AdminSecurityKeys {
       return refuse('no login challenge is open (never asked, already used, or expired)');
     }
     if (!isAuthenticationResponse(assertion)) return refuse('the assertion is malformed');
-    const row = prepared(
-      this.db,
-      'SELECT * FROM admin_webauthn_credentials WHERE id = ? AND username = ?',
-    ).get(assertion.id, username) as KeyRow | undefined;
+    const row = this.keys.row(username, assertion.id);
     if (!row) return refuse('not one of this login’s security keys');
     if (row.origin !== pending.origin) return refuse('registered at another origin');
     let newCounter: number;
@@ -208,32 +186,16 @@ export class AdminSecurityKeys {
     } catch (err) {
       return refuse((err as Error).message);
     }
-    prepared(this.db, 'UPDATE admin_webauthn_credentials SET counter = ?, last_used_at = ? WHERE id = ?').run(
-      newCounter,
-      new Date(this.clock.now()).toISOString(),
-      row.id,
-    );
+    this.keys.used(row.id, newCounter);
     return true;
   }
 
-  private rows(username: string): KeyRow[] {
-    return prepared(
-      this.db,
-      'SELECT * FROM admin_webauthn_credentials WHERE username = ? ORDER BY created_at, id',
-    ).all(username) as KeyRow[];
-  }
-
   private require(username: string, credentialId: string): SecurityKeyInfo {
-    const row = prepared(
-      this.db,
-      'SELECT * FROM admin_webauthn_credentials WHERE id = ? AND username = ?',
-    ).get(credentialId, username) as KeyRow | undefined;
-    if (!row) throw new HubError('credential_not_found', 'This login has no such security key');
-    return toInfo(row);
+    return toInfo(this.keys.require(username, credentialId, 'This login has no such security key'));
   }
 }
 
-function toInfo(row: KeyRow): SecurityKeyInfo {
+function toInfo(row: StoredCredential): SecurityKeyInfo {
   return {
     id: row.id,
     name: row.name,

@@ -8,7 +8,8 @@ import type {
 import type { Clock } from '../clock.js';
 import { HubError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { type Db, prepared } from '../store/database.js';
+import type { Db } from '../store/database.js';
+import { CredentialTable } from './credential-table.js';
 
 /**
  * The WebAuthn library, loaded when a phone first registers or uses a fingerprint rather than at
@@ -38,10 +39,6 @@ export interface StoredCredential {
   origin: string;
   created_at: string;
   last_used_at: string | null;
-}
-
-interface CredentialRow extends StoredCredential {
-  phone_id: string;
 }
 
 /** What the Approvals check needs: one phone's assertion over one approval message. */
@@ -90,12 +87,15 @@ export function webAuthnOrigin(origin: string | undefined): { origin: string; rp
 export class WebAuthnCredentials implements ApprovalAssertionVerifier {
   /** Registration challenges per phone; one open ceremony each, lost on restart (the phone retries). */
   private readonly pending = new Map<string, { challenge: string; origin: string; expiresAt: number }>();
+  private readonly credentials: CredentialTable;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly clock: Clock,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.credentials = new CredentialTable(db, clock, 'webauthn_credentials', 'phone_id');
+  }
 
   /** Options for `navigator.credentials.create`, for a phone at `origin`. */
   async registrationOptions(
@@ -119,7 +119,7 @@ export class WebAuthnCredentials implements ApprovalAssertionVerifier {
         residentKey: 'discouraged',
         userVerification: 'required',
       },
-      excludeCredentials: this.rows(phone.id).map((row) => ({
+      excludeCredentials: this.credentials.rows(phone.id).map((row) => ({
         id: row.id,
         transports: parseTransports(row.transports),
       })),
@@ -151,35 +151,19 @@ export class WebAuthnCredentials implements ApprovalAssertionVerifier {
     const credential = await verifyRegistration(response, { ...pending, rpId }, (message) =>
       this.logger.warn({ phoneId, err: message }, 'WebAuthn registration refused'),
     );
-    const nowIso = new Date(this.clock.now()).toISOString();
-    const result = prepared(
-      this.db,
-      `INSERT INTO webauthn_credentials (id, phone_id, name, public_key, counter, transports, rp_id, origin, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-    ).run(
-      credential.id,
-      phoneId,
-      name.slice(0, 100),
-      credential.publicKey,
-      credential.counter,
-      credential.transports,
-      rpId,
-      origin,
-      nowIso,
-    );
-    if (result.changes === 0) {
+    if (!this.credentials.insert(phoneId, credential, { name, rpId, origin })) {
       throw new HubError('webauthn_registration_failed', 'This credential is already registered');
     }
     return this.require(phoneId, credential.id);
   }
 
   list(phoneId: string): WebAuthnCredentialInfo[] {
-    return this.rows(phoneId).map(toInfo);
+    return this.credentials.rows(phoneId).map((row) => toInfo(phoneId, row));
   }
 
   /** What `navigator.credentials.get` may offer for this phone: ids and transports only. */
   allowCredentials(phoneId: string): Array<{ id: string; type: 'public-key'; transports: string[] }> {
-    return this.rows(phoneId).map((row) => ({
+    return this.credentials.rows(phoneId).map((row) => ({
       id: row.id,
       type: 'public-key' as const,
       transports: parseTransports(row.transports),
@@ -188,10 +172,7 @@ export class WebAuthnCredentials implements ApprovalAssertionVerifier {
 
   remove(phoneId: string, credentialId: string): WebAuthnCredentialInfo {
     const info = this.require(phoneId, credentialId);
-    prepared(this.db, 'DELETE FROM webauthn_credentials WHERE id = ? AND phone_id = ?').run(
-      credentialId,
-      phoneId,
-    );
+    this.credentials.remove(phoneId, credentialId);
     return info;
   }
 
@@ -204,10 +185,7 @@ export class WebAuthnCredentials implements ApprovalAssertionVerifier {
     if (!isAuthenticationResponse(assertion)) {
       throw new HubError('biometric_failed', 'The WebAuthn assertion is malformed');
     }
-    const row = prepared(this.db, 'SELECT * FROM webauthn_credentials WHERE id = ? AND phone_id = ?').get(
-      assertion.id,
-      phoneId,
-    ) as CredentialRow | undefined;
+    const row = this.credentials.row(phoneId, assertion.id);
     if (!row) {
       throw new HubError('biometric_failed', 'This phone has not registered that WebAuthn credential');
     }
@@ -218,34 +196,19 @@ export class WebAuthnCredentials implements ApprovalAssertionVerifier {
       this.logger.warn({ phoneId, err: (err as Error).message }, 'WebAuthn assertion refused');
       throw new HubError('biometric_failed', `The fingerprint check failed: ${(err as Error).message}`);
     }
-    prepared(this.db, 'UPDATE webauthn_credentials SET counter = ?, last_used_at = ? WHERE id = ?').run(
-      newCounter,
-      new Date(this.clock.now()).toISOString(),
-      row.id,
-    );
-  }
-
-  private rows(phoneId: string): CredentialRow[] {
-    return prepared(
-      this.db,
-      'SELECT * FROM webauthn_credentials WHERE phone_id = ? ORDER BY created_at, id',
-    ).all(phoneId) as CredentialRow[];
+    this.credentials.used(row.id, newCounter);
   }
 
   private require(phoneId: string, credentialId: string): WebAuthnCredentialInfo {
-    const row = prepared(this.db, 'SELECT * FROM webauthn_credentials WHERE id = ? AND phone_id = ?').get(
-      credentialId,
-      phoneId,
-    ) as CredentialRow | undefined;
-    if (!row) throw new HubError('credential_not_found', 'This phone has no such WebAuthn credential');
-    return toInfo(row);
+    const row = this.credentials.require(phoneId, credentialId, 'This phone has no such WebAuthn credential');
+    return toInfo(phoneId, row);
   }
 }
 
-function toInfo(row: CredentialRow): WebAuthnCredentialInfo {
+function toInfo(phoneId: string, row: StoredCredential): WebAuthnCredentialInfo {
   return {
     id: row.id,
-    phoneId: row.phone_id,
+    phoneId,
     name: row.name,
     rpId: row.rp_id,
     origin: row.origin,
