@@ -52,6 +52,7 @@ export class DeviceRegistry {
   private readonly lastSeen = new Map<string, string>();
   /** Rows read by `get`, until a write here changes them (their `lastSeen` is the map above). */
   private readonly rows = new Map<string, DeviceRow>();
+  private identities: Array<{ id: string; profile: string; identity: string }> | undefined;
 
   constructor(
     private readonly db: Db,
@@ -86,6 +87,7 @@ export class DeviceRegistry {
         `INSERT INTO devices (id, profile, name, identity, secret_hash, created_at)
            VALUES (?, ?, ?, ?, ?, ?)`,
       ).run(id, profile.id, name, identity, secretHash, createdAt);
+      this.identities = undefined;
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
         throw new HubError(
@@ -184,6 +186,7 @@ export class DeviceRegistry {
     const children = this.children(id);
     prepared(this.db, 'DELETE FROM devices WHERE id = ?').run(id);
     this.rows.clear();
+    this.identities = undefined;
     this.verified.delete(id);
     for (const child of children) this.events.emit('device.removed', { deviceId: child.id });
     this.events.emit('device.removed', { deviceId: id });
@@ -214,6 +217,19 @@ export class DeviceRegistry {
   /** Top-level devices (those with their own MQTT client), for routing incoming topics. */
   clients(): Device[] {
     return this.list().filter((device) => device.parentId === null);
+  }
+
+  /**
+   * Who each device with an MQTT client of its own is, for finding a message's device by its topic
+   * (external broker mode, every message): kept in memory until a device is added or removed, the
+   * only changes to a device's profile or identity.
+   */
+  clientIdentities(): ReadonlyArray<{ id: string; profile: string; identity: string }> {
+    this.identities ??= prepared(
+      this.db,
+      'SELECT id, profile, identity FROM devices WHERE parent_id IS NULL ORDER BY created_at, id',
+    ).all() as Array<{ id: string; profile: string; identity: string }>;
+    return this.identities;
   }
 
   children(parentId: string): Device[] {

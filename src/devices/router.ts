@@ -98,11 +98,13 @@ export class DeviceMessageRouter {
    * payload's siteId) must name the device.
    */
   private routeFromTopic(message: InboundMessage): Route | undefined {
-    for (const device of this.registry.clients()) {
-      const profile = this.registry.profile(device.profile);
+    for (const client of this.registry.clientIdentities()) {
+      const profile = this.registry.profile(client.profile);
       if (!profile) continue;
-      const check = checkPublish(profile, device.identity, message.topic, message.payload);
-      if (check.allowed) return { device, profile, ...check.route, child: check.child };
+      const check = checkPublish(profile, client.identity, message.topic, message.payload);
+      if (!check.allowed) continue;
+      const device = this.registry.get(client.id);
+      if (device) return { device, profile, ...check.route, child: check.child };
     }
     this.logger.debug({ topic: message.topic }, 'message from no known device, dropped');
     return undefined;

@@ -47,6 +47,37 @@ describe('external broker mode', () => {
     hub.hub.events.removeAllOf(readings);
   });
 
+  it('routes a device added while messages flow, and stops routing one that was removed', async () => {
+    const heard: string[] = [];
+    hub.hub.events.on(heard, 'device.message', (e) => {
+      heard.push(e.deviceId);
+    });
+    const device = await connectClient(mosquitto.port);
+    const first = await addDevice(hub, {
+      profile: 'tasmota-plug',
+      name: 'Kettle',
+      identity: 'tasmota_EXT002',
+    });
+    await device.publishAsync('tele/tasmota_EXT002/SENSOR', '{"ENERGY":{"Total":0.5,"Power":3}}', { qos: 1 });
+    await eventually(() => heard.includes(first.id));
+    // Added after the hub has routed messages (and so has its list of devices in memory).
+    const second = await addDevice(hub, {
+      profile: 'tasmota-plug',
+      name: 'Heater',
+      identity: 'tasmota_EXT003',
+    });
+    await device.publishAsync('tele/tasmota_EXT003/SENSOR', '{"ENERGY":{"Total":0.7,"Power":4}}', { qos: 1 });
+    await eventually(() => heard.includes(second.id));
+    await hub.api({ method: 'DELETE', url: `/api/devices/${first.id}` });
+    const before = heard.length;
+    await device.publishAsync('tele/tasmota_EXT002/SENSOR', '{"ENERGY":{"Total":0.6,"Power":3}}', { qos: 1 });
+    await device.publishAsync('tele/tasmota_EXT003/SENSOR', '{"ENERGY":{"Total":0.8,"Power":4}}', { qos: 1 });
+    await eventually(() => heard.length === before + 1);
+    expect(heard.at(-1)).toBe(second.id);
+    await device.endAsync();
+    hub.hub.events.removeAllOf(heard);
+  });
+
   it('leaves homepay/status offline when the hub stops', async () => {
     const observer = await connectClient(mosquitto.port);
     await hub.stop();
